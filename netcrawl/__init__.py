@@ -1,0 +1,16 @@
+"""netcrawl: compile datasets of real-world places from the web with Scrapy.
+
+The ``netcrawl`` package is a library that works without a running crawl
+(extraction, normalisation, geocoding, export, serving); the Scrapy
+components in ``spiders/``, ``pipelines/`` and ``netcrawl/commands/`` are
+thin wrappers that call it.
+"""
+
+from pathlib import Path
+
+__version__ = "0.1.0"
+
+#: The checkout's (or installed distribution's) root, where ``data/`` lives.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: Bundled reference data and the sample site.
+DATA_DIR = PROJECT_ROOT / "data"

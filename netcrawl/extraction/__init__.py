@@ -1,0 +1,32 @@
+"""Place extraction from web pages, usable without a running crawl.
+
+Entry point: :func:`extract_places`. (Interface fixed; implementation lands
+with the extraction modules, one per syntax.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ExtractionResult:
+    """Places found on one page, and the problems met while reading it.
+
+    ``problems`` holds short machine-readable codes (``"invalid_jsonld"``, ...)
+    that a crawl logs once and counts under ``netcrawl/extraction/<code>``.
+    """
+
+    places: list[dict] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def extract_places(page, url: str | None = None) -> ExtractionResult:
+    """Return the places a page publishes.
+
+    ``page`` is a Scrapy ``TextResponse`` (its parsed tree is reused), a
+    parsel ``Selector``, or the HTML as ``str``/``bytes`` (then ``url`` is the
+    page's address). Each place is a dict with keys from
+    :data:`netcrawl.items.PLACE_FIELDS`, absent values omitted.
+    """
+    raise NotImplementedError

@@ -1,0 +1,1 @@
+"""Normalisation of place fields: countries, phones, opening hours, addresses."""
