@@ -1,7 +1,12 @@
 """Place extraction from web pages, usable without a running crawl.
 
-Entry point: :func:`extract_places`. (Interface fixed; implementation lands
-with the extraction modules, one per syntax.)
+Entry point: :func:`extract_places`. The page is parsed once (a Scrapy
+response's tree is reused), cheap XPath probes tell which syntaxes are
+present, and only those readers run: JSON-LD (:mod:`.jsonld`), microdata
+(:mod:`.microdata`) and RDFa (:mod:`.rdfa`) produce schema.org nodes mapped
+by :mod:`.schemaorg`; microformats (:mod:`.microformats`) and OpenGraph
+metas (:mod:`.opengraph`) map their own vocabularies. :mod:`.merge` turns
+several descriptions of one place into one record and assigns refs.
 """
 
 from __future__ import annotations
@@ -29,4 +34,10 @@ def extract_places(page, url: str | None = None) -> ExtractionResult:
     page's address). Each place is a dict with keys from
     :data:`netcrawl.items.PLACE_FIELDS`, absent values omitted.
     """
-    raise NotImplementedError
+    from .extractor import extract_from_parsed
+    from .page import parse_page
+
+    return extract_from_parsed(parse_page(page, url))
+
+
+__all__ = ["ExtractionResult", "extract_places"]

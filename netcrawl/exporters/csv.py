@@ -1,0 +1,60 @@
+"""CSV export with a fixed header, so every run's files have the same columns.
+
+Scrapy's ``CsvItemExporter`` takes its columns from the first item (a place
+without coordinates would drop ``lat``/``lon`` for the whole file), writes no
+header for an empty crawl, writes a second header in the middle of a file it
+appends to, and joins lists with commas. This subclass keeps Scrapy's
+encoding and ``csv`` options but fixes the columns to ``PLACE_FIELDS`` (or
+``FEED_EXPORT_FIELDS``), writes the header up front unless the file already
+has content, and stores ``extras`` as a JSON object in one cell.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from scrapy.exporters import CsvItemExporter
+
+from netcrawl.exporters.fields import (
+    FastFieldsMixin,
+    UnexportedFieldsWarning,
+    cell_text,
+    export_columns,
+)
+
+
+def _position(file: IO[bytes]) -> int:
+    try:
+        return file.tell()
+    except (AttributeError, OSError, ValueError):  # unseekable stream: treat as new
+        return 0
+
+
+class PlaceCsvItemExporter(FastFieldsMixin, CsvItemExporter):
+    """CSV rows of places in fixed columns; empty cells for absent values."""
+
+    def __init__(self, file: IO[bytes], **kwargs: Any) -> None:
+        super().__init__(file, **kwargs)
+        self.fields_to_export = export_columns(self.fields_to_export)
+        self._columns = list(self.fields_to_export)
+        # Appending (-o) to a file that already has rows: it has its header too.
+        self._file_had_content = _position(file) > 0
+        self._unexported = UnexportedFieldsWarning("CSV", self._columns)
+
+    def start_exporting(self) -> None:
+        if self.include_headers_line and not self._file_had_content and self._headers_not_written:
+            self.csv_writer.writerow(self._columns)
+        self._headers_not_written = False
+
+    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
+        serializer = field.get("serializer")
+        if serializer is not None and not isinstance(value, (dict, list, tuple)):
+            value = serializer(value)
+        return cell_text(value)
+
+    def export_item(self, item: Any) -> None:
+        if self._headers_not_written:  # export_item() without start_exporting()
+            self.start_exporting()
+        self._unexported.check(item)
+        row = self.get_serialized_fields(item, default_value="", include_empty=True)
+        self.csv_writer.writerow(["" if value is None else value for _, value in row])

@@ -1,0 +1,150 @@
+"""Columns and value encoding shared by the tabular exporters (CSV, Parquet).
+
+Tables need the same columns in every file, whatever the first item holds, so
+data teams can concatenate runs: the columns are :data:`~netcrawl.items.PLACE_FIELDS`
+(or ``FEED_EXPORT_FIELDS`` when set). Values that are not scalars (``extras``,
+or a list a pipeline left in a field) are stored as compact JSON text rather
+than Python's ``repr`` or Scrapy's comma-joined lists, so they can be parsed back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+import scrapy
+from itemadapter import ItemAdapter
+from scrapy.utils.serialize import ScrapyJSONEncoder
+
+from netcrawl.items import PLACE_FIELDS
+
+logger = logging.getLogger(__name__)
+
+_JSON_TEXT = ScrapyJSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def export_columns(fields_to_export: Mapping[str, str] | Iterable[str] | None) -> list[str]:
+    """Item field names to export, in column order (``PLACE_FIELDS`` by default)."""
+    if fields_to_export is None:
+        return list(PLACE_FIELDS)
+    if isinstance(fields_to_export, Mapping):
+        return list(fields_to_export.keys())
+    return list(fields_to_export)
+
+
+def json_text(value: Any) -> str:
+    """Compact JSON with non-ASCII characters kept (dates, sets, Decimals handled)."""
+    return _JSON_TEXT.encode(value)
+
+
+def cell_text(value: Any) -> str | None:
+    """A value as a table cell: strings as they are, containers as JSON text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list, tuple, set)):
+        return json_text(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+@cache
+def _declared_fields(item_class: type) -> Mapping[str, Mapping[str, Any]]:
+    return dict(getattr(item_class, "fields", {}))
+
+
+def plain_values(item: Any) -> Mapping[str, Any] | None:
+    """The field values of a dict or :class:`scrapy.Item` as a mapping, else ``None``.
+
+    For these two item types the exporters read values directly instead of
+    through :class:`~itemadapter.ItemAdapter`, whose per-field indirection is
+    most of Scrapy's export time; other item types take the generic path.
+    """
+    if isinstance(item, dict):
+        return item
+    if isinstance(item, scrapy.Item):
+        return item._values  # the Item's own storage; read-only use
+    return None
+
+
+class FastFieldsMixin:
+    """``get_serialized_fields`` with Scrapy's semantics, faster for dicts and Items.
+
+    Same field selection and order as :meth:`BaseItemExporter.get_serialized_fields`
+    (``fields_to_export`` list or declaration order, ``include_empty``, field
+    ``serializer`` metadata through :meth:`serialize_field`); a
+    ``fields_to_export`` mapping (renaming) and other item types fall back to it.
+    """
+
+    fields_to_export: Any
+    export_empty_fields: bool
+
+    def get_serialized_fields(
+        self, item: Any, default_value: Any = None, include_empty: bool | None = None
+    ) -> Iterable[tuple[str, Any]]:
+        values = plain_values(item)
+        if values is None or isinstance(self.fields_to_export, Mapping):
+            return super().get_serialized_fields(  # type: ignore[misc]
+                item, default_value=default_value, include_empty=include_empty
+            )
+        if include_empty is None:
+            include_empty = self.export_empty_fields
+        declared = _declared_fields(type(item))
+        names: Iterable[str]
+        if self.fields_to_export is not None:
+            names = self.fields_to_export
+        elif include_empty and declared:
+            names = declared
+        elif declared:
+            names = [name for name in declared if name in values]
+            names += [name for name in values if name not in declared]
+        else:
+            names = values
+        serialize = self.serialize_field  # type: ignore[attr-defined]
+        empty: Mapping[str, Any] = {}
+        fields = []
+        for name in names:
+            if name in values:
+                fields.append((name, serialize(declared.get(name, empty), name, values[name])))
+            elif include_empty:
+                fields.append((name, default_value))
+        return fields
+
+
+def apply_serializer(field: Mapping[str, Any], value: Any) -> Any:
+    """Apply a field's ``serializer`` metadata if it has one (without a lambda per call)."""
+    serializer = field.get("serializer")
+    return value if serializer is None else serializer(value)
+
+
+class UnexportedFieldsWarning:
+    """Log once per exporter which item fields a fixed set of columns leaves out.
+
+    With fixed columns a field outside them is not written; saying so keeps
+    the loss visible (Scrapy's CSV exporter only warns when it guessed columns).
+    """
+
+    def __init__(self, exporter_name: str, columns: Iterable[str]) -> None:
+        self.exporter_name = exporter_name
+        self.columns = frozenset(columns)
+        self.reported: set[str] = set()
+
+    def check(self, item: Any) -> None:
+        values = plain_values(item)
+        keys = values.keys() if values is not None else ItemAdapter(item).keys()
+        if self.columns.issuperset(keys):
+            return
+        missing = [name for name in keys if name not in self.columns]
+        new = [name for name in missing if name not in self.reported]
+        if new:
+            self.reported.update(new)
+            logger.warning(
+                "%s export leaves out item fields %s: they are not among the exported "
+                "columns (PLACE_FIELDS or FEED_EXPORT_FIELDS)",
+                self.exporter_name,
+                sorted(new),
+            )

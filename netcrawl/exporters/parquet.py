@@ -1,0 +1,154 @@
+"""Parquet export with a fixed schema, written in row groups as items arrive.
+
+The schema comes from the exported columns (``PLACE_FIELDS`` unless
+``FEED_EXPORT_FIELDS`` says otherwise), never from the data: every run gives
+the same column names and types, and a column exists even if no place had a
+value for it, so files from different runs and sites can be read as one
+dataset. ``lat``/``lon`` are ``float64``; every other column is a nullable
+string, ``extras`` holding a JSON object.
+
+Rows are buffered column by column and flushed as one row group every
+``row_group_size`` items (``NETCRAWL_PARQUET_ROW_GROUP_SIZE``, default
+10,000): memory stays bounded by one row group however long the crawl runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+from typing import IO, TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from scrapy.exporters import BaseItemExporter
+
+from netcrawl.exporters.fields import (
+    FastFieldsMixin,
+    UnexportedFieldsWarning,
+    cell_text,
+    export_columns,
+)
+
+if TYPE_CHECKING:
+    from typing import Self
+
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ROW_GROUP_SIZE = 10_000
+#: Columns stored as numbers; every other column is a string.
+FLOAT_COLUMNS: frozenset[str] = frozenset({"lat", "lon"})
+
+
+def place_schema(columns: list[str]) -> pa.Schema:
+    """The Arrow schema of the exported columns (see the module docstring)."""
+    fields = [
+        pa.field(name, pa.float64() if name in FLOAT_COLUMNS else pa.string(), nullable=True)
+        for name in columns
+    ]
+    return pa.schema(fields, metadata={b"netcrawl.extras_encoding": b"json"})
+
+
+def _as_float(value: Any) -> float | None:
+    """A coordinate as a float; ``ValueError`` with the value when it is not a number."""
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"coordinate {value!r} is not a number") from None
+    return number if math.isfinite(number) else None
+
+
+class ParquetItemExporter(FastFieldsMixin, BaseItemExporter):
+    """Write places into a Parquet file, one row group per ``row_group_size`` items."""
+
+    def __init__(
+        self,
+        file: IO[bytes],
+        *,
+        row_group_size: int = DEFAULT_ROW_GROUP_SIZE,
+        compression: str = "zstd",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(dont_fail=True, **kwargs)
+        if row_group_size < 1:
+            raise ValueError(f"row_group_size must be at least 1, got {row_group_size}")
+        self.file = file
+        self.row_group_size = row_group_size
+        self.compression = compression
+        self.columns = export_columns(self.fields_to_export)
+        self.fields_to_export = self.columns
+        self.schema = place_schema(self.columns)
+        self._buffer: dict[str, list[Any]] = {name: [] for name in self.columns}
+        self._buffered = 0
+        self._writer: pq.ParquetWriter | None = None
+        self._unexported = UnexportedFieldsWarning("Parquet", self.columns)
+        self.row_groups_written = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, file: IO[bytes], **kwargs: Any) -> Self:
+        settings = crawler.settings
+        kwargs.setdefault(
+            "row_group_size",
+            settings.getint("NETCRAWL_PARQUET_ROW_GROUP_SIZE", DEFAULT_ROW_GROUP_SIZE),
+        )
+        kwargs.setdefault("compression", settings.get("NETCRAWL_PARQUET_COMPRESSION", "zstd"))
+        return cls(file, **kwargs)
+
+    def start_exporting(self) -> None:
+        self._writer = pq.ParquetWriter(self.file, self.schema, compression=self.compression)
+
+    def export_item(self, item: Any) -> None:
+        if self._writer is None:
+            self.start_exporting()
+        self._unexported.check(item)
+        # Build the whole row before buffering it: a bad value must not leave
+        # the columns with different lengths.
+        row = [
+            (name, _as_float(value) if name in FLOAT_COLUMNS else value)
+            for name, value in self.get_serialized_fields(
+                item, default_value=None, include_empty=True
+            )
+        ]
+        for name, value in row:
+            self._buffer[name].append(value)
+        self._buffered += 1
+        if self._buffered >= self.row_group_size:
+            self._flush()
+
+    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
+        if name in FLOAT_COLUMNS:
+            return value
+        return cell_text(value)
+
+    def _flush(self) -> None:
+        if not self._buffered:
+            return
+        assert self._writer is not None
+        batch = pa.RecordBatch.from_pydict(self._buffer, schema=self.schema)
+        self._writer.write_batch(batch, row_group_size=self.row_group_size)
+        self.row_groups_written += 1
+        self._buffer = {name: [] for name in self.columns}
+        self._buffered = 0
+
+    def finish_exporting(self) -> None:
+        if self._writer is None:
+            self.start_exporting()
+        assert self._writer is not None
+        self._flush()
+        # Writes the footer; pyarrow leaves a file object it did not open open.
+        self._writer.close()
+
+    def abandon(self) -> None:
+        """Release the writer of an export that failed (its file is being discarded).
+
+        Without this pyarrow would try to write the footer when the writer is
+        garbage-collected, after the file was closed.
+        """
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            with contextlib.suppress(Exception):
+                writer.close()

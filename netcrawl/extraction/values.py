@@ -1,0 +1,116 @@
+"""Clean scalar values read from markup: text, coordinates, URLs.
+
+Every syntax reader hands over raw strings (HTML entities, runs of
+whitespace, comma decimals, ``mailto:``). Cleaning them in one place keeps
+the field values identical whichever markup a site used.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from urllib.parse import urljoin
+
+_WHITESPACE = re.compile(r"[\s\u00a0\u200b\u200c\u200d\ufeff]+")
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_PAIR_SPLIT = re.compile(r"\s*[;,]\s*|\s+")
+
+
+def clean_text(value) -> str | None:
+    """Collapse whitespace and decode HTML entities; None for empty values."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        text = repr(value) if isinstance(value, float) else str(value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        return None
+    if "&" in text:
+        text = html.unescape(text)
+    text = _WHITESPACE.sub(" ", text).strip()
+    return text or None
+
+
+def parse_coordinate(value) -> float | None:
+    """A latitude or longitude as float, accepting ``"51,52"`` comma decimals."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = clean_text(value)
+        if text is None:
+            return None
+        text = text.replace(" ", "").rstrip("°")
+        if "," in text and "." not in text and text.count(",") == 1:
+            text = text.replace(",", ".")
+        if not _NUMBER.match(text):
+            return None
+        number = float(text)
+    if math.isnan(number) or math.isinf(number):
+        return None
+    return number
+
+
+def valid_coordinates(lat: float | None, lon: float | None) -> bool:
+    """True for a usable WGS84 pair (in range, and not the 0,0 placeholder)."""
+    if lat is None or lon is None:
+        return False
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        return False
+    return not (lat == 0.0 and lon == 0.0)
+
+
+def split_coordinate_pair(text: str) -> tuple[str, str] | None:
+    """Split ``"51.5,-0.1"``, ``"51.5; -0.1"`` or ``"51.5 -0.1"`` into two parts."""
+    text = clean_text(text)
+    if not text:
+        return None
+    if ";" in text:
+        parts = [part.strip() for part in text.split(";")]
+    elif text.count(",") == 1:
+        parts = [part.strip() for part in text.split(",")]
+    elif text.count(",") == 3:  # "51,5, -0,1" written with comma decimals
+        pieces = [part.strip() for part in text.split(",")]
+        parts = [f"{pieces[0]}.{pieces[1]}", f"{pieces[2]}.{pieces[3]}"]
+    else:
+        parts = [part for part in _PAIR_SPLIT.split(text) if part]
+    if len(parts) != 2:
+        return None
+    return parts[0], parts[1]
+
+
+def absolute_url(value, base_url: str | None) -> str | None:
+    """Resolve a link against the page; None for empty or script links."""
+    text = clean_text(value)
+    if not text or text.lower().startswith(("javascript:", "data:")):
+        return None
+    if base_url:
+        try:
+            return urljoin(base_url, text)
+        except ValueError:
+            return text
+    return text
+
+
+def clean_email(value) -> str | None:
+    """An e-mail address without the ``mailto:`` scheme or query part."""
+    text = clean_text(value)
+    if not text:
+        return None
+    if text.lower().startswith("mailto:"):
+        text = text[7:]
+    text = text.split("?", 1)[0].strip()
+    return text if "@" in text else None
+
+
+def clean_phone(value) -> str | None:
+    """A telephone number as published, without a ``tel:`` scheme."""
+    text = clean_text(value)
+    if not text:
+        return None
+    if text.lower().startswith(("tel:", "callto:")):
+        text = text.split(":", 1)[1].strip()
+    return text if any(ch.isdigit() for ch in text) else None

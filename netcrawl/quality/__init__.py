@@ -1,0 +1,1 @@
+"""Dataset quality: validation of field values, duplicate detection and merging, fill rates."""

@@ -1,0 +1,77 @@
+"""Fill rates: the share of records that carry each field.
+
+A data team judges a dataset first by its coverage ("92 % have coordinates,
+40 % opening hours"); computing it while the records pass costs one counter
+per field and needs no second reading of the export.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from netcrawl.items import PLACE_FIELDS
+
+
+def _present(value: object) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, str | list | dict | tuple | set):
+        return bool(value)
+    return True
+
+
+class FillRateCounter:
+    """Counts records and, per field, the records where it has a value."""
+
+    def __init__(self, fields: Iterable[str] = PLACE_FIELDS) -> None:
+        self.fields = tuple(fields)
+        self.records = 0
+        self.filled: Counter[str] = Counter()
+
+    def add(self, record: Mapping) -> None:
+        self.records += 1
+        for name in self.fields:
+            if _present(record.get(name)):
+                self.filled[name] += 1
+
+    def rates(self) -> dict[str, float]:
+        """Field -> share of records having it (0.0 for every field when there are none)."""
+        if not self.records:
+            return dict.fromkeys(self.fields, 0.0)
+        return {name: round(self.filled[name] / self.records, 6) for name in self.fields}
+
+    def report(self, spider: str | None = None) -> dict:
+        """The JSON document written next to an export."""
+        document: dict[str, object] = {"items": self.records, "fill_rates": self.rates()}
+        if spider:
+            document = {"spider": spider, **document}
+        return document
+
+
+def fill_rates_path(export_path: str | Path) -> Path:
+    """``<export name>.fillrates.json`` next to the export."""
+    export_path = Path(export_path)
+    return export_path.with_name(export_path.name + ".fillrates.json")
+
+
+def write_fill_rates(export_path: str | Path, document: Mapping) -> Path:
+    """Write the report next to the export atomically (temporary name, then rename)."""
+    target = fill_rates_path(export_path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(document, out, ensure_ascii=False, indent=2, sort_keys=False)
+            out.write("\n")
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return target

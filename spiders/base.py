@@ -1,0 +1,370 @@
+"""The reusable machinery of every places spider.
+
+:class:`PlacesSpider` starts from URLs, URL files or local directories, reads
+robots.txt ``Sitemap:`` lines and ``/sitemap.xml``, follows same-site links
+(location-like ones first), sends every response through one dispatch by
+content kind, extracts places from HTML pages, and turns bad input (broken
+markup, wrong charsets, binaries served as HTML, oversized bodies, HTTP
+errors) into one log line and a ``netcrawl/`` stats counter instead of an
+error. The rules themselves live in :mod:`netcrawl.discovery`; this class
+only wires them into Scrapy.
+
+A site-specific spider names itself and its start URLs, and overrides a hook
+only where the site needs it::
+
+    class ExampleBankSpider(PlacesSpider):
+        name = "example_bank"
+        start_urls = ["https://www.example-bank.com/branches/"]
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import Any, ClassVar
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DownloadCancelledError, IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from netcrawl.discovery.content import ResponseKind, as_html_response, classify, repair_encoding
+from netcrawl.discovery.links import build_link_extractor, is_asset_url, location_score
+from netcrawl.discovery.robots import sitemap_urls_from_robots
+from netcrawl.discovery.sitemaps import SitemapTooLarge, default_sitemap_url, read_sitemap
+from netcrawl.discovery.sites import (
+    SiteScope,
+    StartTarget,
+    StartUrlError,
+    parse_start_targets,
+    read_urls_file,
+    site_root,
+    split_start_urls,
+)
+from netcrawl.extraction import ExtractionResult, extract_places
+from netcrawl.items import PLACE_FIELDS, Place
+from netcrawl.serving import StaticFileServer
+
+logger = logging.getLogger(__name__)
+
+#: Signature of a page or API extractor: a response in, places and problem codes out.
+Extractor = Callable[[TextResponse], ExtractionResult]
+#: Signature of an endpoint finder: an HTML page in, same-site data URLs out.
+EndpointFinder = Callable[[TextResponse], Iterable[str]]
+
+# Scrapy request priorities (higher is sooner). Link priorities are location scores
+# (about -1..4), so start URLs and discovery files always go first.
+START_PRIORITY = 100
+DISCOVERY_PRIORITY = 50
+_PLACE_FIELDS = frozenset(PLACE_FIELDS)
+
+
+def _is_oversized(failure: Failure) -> bool:
+    """Whether a download failed because its body exceeded DOWNLOAD_MAXSIZE.
+
+    Scrapy says so only in the message: the download handler cancels with
+    "... larger than download max size ..." and HttpCompressionMiddleware ignores
+    decompressed bodies "... exceeded DOWNLOAD_MAXSIZE ...".
+    """
+    if failure.check(DownloadCancelledError):
+        return "max size" in str(failure.value)
+    if failure.check(IgnoreRequest):
+        return "DOWNLOAD_MAXSIZE" in str(failure.value)
+    return False
+
+
+def _extract_markup(response: TextResponse) -> ExtractionResult:
+    return extract_places(response)
+
+
+class PlacesSpider(Spider):
+    """Crawl sites for places: discovery, dispatch by content kind, extraction, stats.
+
+    Arguments (``scrapy crawl <name> -a key=value``):
+
+    - ``start_urls``: comma-separated URLs, local directories or ``file://`` URLs
+      (a site spider's class attribute is used when absent);
+    - ``urls_file``: a file with one start entry per line (``#`` comments allowed).
+
+    Class attributes a site spider may set: ``start_urls``, ``follow_links``
+    (``False`` to read only start pages and sitemaps), ``read_sitemaps``,
+    ``link_extractor_options`` (``restrict_css``, ``deny``... for Scrapy's
+    ``LinkExtractor``), and the hook tuples ``html_extractors``,
+    ``api_extractors`` and ``endpoint_finders``.
+    """
+
+    start_urls: ClassVar[list[str]] = []
+    follow_links: ClassVar[bool] = True
+    read_sitemaps: ClassVar[bool] = True
+    link_extractor_options: ClassVar[dict[str, Any]] = {}
+
+    # --- Extraction hooks --------------------------------------------------------------
+    # The one place where extractors plug in. Each runs on the responses of its kind;
+    # their places and problems are handled identically (see ``_emit``).
+    #: Run on every HTML page, in order.
+    html_extractors: ClassVar[tuple[Extractor, ...]] = (_extract_markup,)
+    #: Run on every JSON / XML / KML / JavaScript response (store-locator APIs).
+    api_extractors: ClassVar[tuple[Extractor, ...]] = ()
+    #: Run on every HTML page; the data URLs they return are requested and reach
+    #: ``api_extractors`` through the dispatch in :meth:`parse`.
+    endpoint_finders: ClassVar[tuple[EndpointFinder, ...]] = ()
+
+    def __init__(
+        self,
+        *args: Any,
+        start_urls: str | list[str] | None = None,
+        urls_file: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        try:
+            entries = split_start_urls(start_urls) if start_urls else []
+            if urls_file:
+                entries += read_urls_file(urls_file)
+            if not entries:
+                entries = list(type(self).start_urls)
+            if not entries:
+                raise StartUrlError(
+                    f"spider {self.name!r} needs start URLs: "
+                    "-a start_urls=URL[,URL...] or -a urls_file=PATH"
+                )
+            self.targets: list[StartTarget] = parse_start_targets(entries)
+        except StartUrlError as exc:
+            # A usage error, not a bug: one clear line and exit status 2 (like Scrapy's
+            # own usage errors) instead of a traceback from inside the crawler's task.
+            logger.error("Bad arguments for spider %r: %s", self.name, exc)
+            raise SystemExit(2) from None
+        self._servers: list[StaticFileServer] = []
+        self.scope = SiteScope([])
+        self.link_extractor = build_link_extractor(**self.link_extractor_options)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> PlacesSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._stop_servers, signal=signals.spider_closed)
+        spider._max_sitemap_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        return spider
+
+    # --- Start -------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Request]:
+        urls = self._open_targets()
+        if self.read_sitemaps:
+            for root in dict.fromkeys(site_root(url) for url in urls):
+                yield Request(
+                    root + "robots.txt",
+                    callback=self.parse_robots,
+                    errback=self.on_error,
+                    priority=DISCOVERY_PRIORITY,
+                    meta={"dont_obey_robotstxt": True, "netcrawl_probe": True},
+                )
+                yield self._sitemap_request(default_sitemap_url(root), probe=True)
+        for url in urls:
+            yield Request(url, callback=self.parse, errback=self.on_error, priority=START_PRIORITY)
+
+    def _open_targets(self) -> list[str]:
+        """Serve local directories, then fix the start URLs and the site scope."""
+        served: dict[str, str] = {}
+        urls = []
+        for target in self.targets:
+            base = None
+            if target.directory is not None:
+                key = str(target.directory)
+                if key not in served:
+                    server = StaticFileServer(target.directory).start()
+                    self._servers.append(server)
+                    served[key] = server.url
+                    logger.info("Serving %s at %s", target.directory, server.url)
+                base = served[key]
+            urls.append(target.resolve(base))
+        self.scope = SiteScope(urls)
+        self.allowed_domains = self.scope.allowed_domains
+        return urls
+
+    def _stop_servers(self) -> None:
+        for server in self._servers:
+            server.stop()
+        self._servers.clear()
+
+    # --- robots.txt and sitemaps -------------------------------------------------------
+    def parse_robots(self, response: Response) -> Iterator[Request]:
+        """Request the on-site sitemaps a robots.txt announces."""
+        for url in sitemap_urls_from_robots(response.body, response.url):
+            self._inc("sitemaps/from_robots")
+            if self.scope.contains(url):
+                yield self._sitemap_request(url)
+            else:
+                self._inc("sitemaps/offsite")
+                logger.info("Skipping off-site sitemap %s listed in %s", url, response.url)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        """Follow a sitemap index's sitemaps, or request a sitemap's pages."""
+        probe = response.meta.get("netcrawl_probe", False)
+        try:
+            content = read_sitemap(response.body, response.url, self._max_sitemap_size)
+        except SitemapTooLarge as exc:
+            self._report(response.url, "sitemaps/too_large", f"{exc}")
+            return
+        if not content.is_valid:
+            if probe:
+                logger.debug("No sitemap at %s", response.url)
+            else:
+                self._report(response.url, "sitemaps/invalid", "not a sitemap")
+            return
+        self._inc("sitemaps/parsed")
+        for url in content.urls:
+            if not self.scope.contains(url):
+                self._inc("sitemaps/offsite")
+            elif content.is_index:
+                yield self._sitemap_request(url)
+            elif is_asset_url(url):
+                self._inc("links/asset_skipped")
+            else:
+                self._inc("sitemaps/urls")
+                yield Request(
+                    url,
+                    callback=self.parse,
+                    errback=self.on_error,
+                    priority=location_score(url),
+                )
+
+    def _sitemap_request(self, url: str, probe: bool = False) -> Request:
+        # Sitemaps do not count towards DEPTH_LIMIT: the pages they list are one
+        # step from the start, however deeply the sitemap index nests.
+        meta: dict[str, Any] = {"depth_reset": True}
+        if probe:
+            meta["netcrawl_probe"] = True
+        return Request(
+            url,
+            callback=self.parse_sitemap,
+            errback=self.on_error,
+            priority=DISCOVERY_PRIORITY,
+            meta=meta,
+        )
+
+    # --- Responses -----------------------------------------------------------------------
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Place | Request]:
+        """Dispatch a page or data response by what its body really is."""
+        check = classify(response)
+        if check.problem is not None:
+            sniffed = f", body is {check.sniffed}" if check.sniffed else ""
+            self._report(
+                response.url,
+                f"response/{check.problem}",
+                f"declared {check.declared_type or 'no type'}{sniffed}",
+            )
+        if check.kind is ResponseKind.HTML:
+            yield from self.parse_html(as_html_response(response))
+        elif check.kind is ResponseKind.API and isinstance(response, TextResponse):
+            yield from self.parse_api(response)
+
+    def parse_html(self, response: TextResponse) -> Iterator[Place | Request]:
+        """Extract a page's places, then follow its links and data endpoints."""
+        response, problem = repair_encoding(response)
+        if problem is not None:
+            self._report(response.url, f"response/{problem}", f"read as {response.encoding}")
+        self._inc("pages/parsed")
+        found = 0
+        for extractor in self.html_extractors:
+            for place in self._emit(extractor, response):
+                found += 1
+                yield place
+        if found:
+            self._inc("pages/with_places")
+        for finder in self.endpoint_finders:
+            for url in finder(response):
+                if self.scope.contains(url):
+                    self._inc("api/endpoints")
+                    yield Request(url, callback=self.parse, errback=self.on_error, priority=2)
+        if self.follow_links:
+            yield from self.follow_links_of(response)
+
+    def parse_api(self, response: TextResponse) -> Iterator[Place]:
+        """Extract places from a store-locator data response (JSON, XML, KML, JS)."""
+        self._inc("pages/api")
+        if not self.api_extractors:
+            logger.debug(
+                "No API extractor for %s (%s)", response.url, response.headers.get("Content-Type")
+            )
+            return
+        for extractor in self.api_extractors:
+            yield from self._emit(extractor, response)
+
+    def follow_links_of(self, response: TextResponse) -> Iterator[Request]:
+        """Requests for a page's same-site, non-asset links, location-like ones first."""
+        for link in self.link_extractor.extract_links(response):
+            if not self.scope.contains(link.url):
+                self._inc("links/offsite")
+                continue
+            self._inc("links/followed")
+            yield Request(
+                link.url,
+                callback=self.parse,
+                errback=self.on_error,
+                priority=location_score(link.url, link.text),
+            )
+
+    def _emit(self, extractor: Extractor, response: TextResponse) -> Iterator[Place]:
+        """Run one extractor; log and count its problems once; yield its places as items."""
+        try:
+            result = extractor(response)
+        except Exception:
+            # A bug in an extractor, not bad input: say so loudly, keep crawling.
+            self._inc("extraction/crashed")
+            logger.exception(
+                "Extractor %s failed on %s", getattr(extractor, "__name__", extractor), response.url
+            )
+            return
+        for code in dict.fromkeys(result.problems):
+            self._report(response.url, f"extraction/{code}", "extraction problem")
+        for place in result.places:
+            item = self.make_place(place, response)
+            if item is not None:
+                self._inc("places/found")
+                yield item
+
+    def make_place(self, place: dict[str, Any], response: Response) -> Place | None:
+        """Turn an extractor's place dict into a :class:`Place` (site spiders may adjust it)."""
+        unknown = [key for key in place if key not in _PLACE_FIELDS]
+        if unknown:
+            self._inc("extraction/unknown_field", len(unknown))
+        item = Place(
+            {
+                key: value
+                for key, value in place.items()
+                if key in _PLACE_FIELDS and value is not None
+            }
+        )
+        item.setdefault("source_url", response.url)
+        item["spider"] = self.name
+        return item
+
+    # --- Failures ------------------------------------------------------------------------
+    def on_error(self, failure: Failure) -> None:
+        """Count a failed download; only unexpected network failures reach WARNING."""
+        request = failure.request
+        url = request.url
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            self._inc(f"response/http_{status}")
+            level = logging.DEBUG if request.meta.get("netcrawl_probe") else logging.INFO
+            logger.log(level, "HTTP %s for %s", status, url)
+        elif _is_oversized(failure):
+            # Scrapy (download handler or HttpCompressionMiddleware) has already logged
+            # one WARNING naming the URL and the sizes; a second line would only repeat it.
+            self._inc("response/oversized")
+        elif failure.check(IgnoreRequest):
+            logger.debug("Ignored %s: %s", url, failure.value)
+        else:
+            self._report(
+                url, "response/download_error", f"{type(failure.value).__name__}: {failure.value}"
+            )
+
+    def _report(self, url: str, key: str, detail: str) -> None:
+        """Log one problem of one URL at WARNING and count it under ``netcrawl/<key>``."""
+        self._inc(key)
+        logger.warning("%s at %s (%s)", key, url, detail)
+
+    def _inc(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"netcrawl/{key}", count)
