@@ -29,6 +29,11 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
+# --- Store-locator APIs and plain-text places (see docs/store-locators.md) ---
+NETCRAWL_API_DISCOVERY = True  # follow same-site data endpoints named in pages' scripts
+NETCRAWL_API_MAX_PAGES = 200  # pagination links followed per API endpoint, at most
+NETCRAWL_TEXT_EXTRACTION = True  # read places from page text where no markup describes one
+
 # --- Item pipelines ---------------------------------------------------------
 # Order: normalise (100-399), geocode (400-499), deduplicate (500-599),
 # validate/drop (600-699), statistics (800-899).

@@ -33,7 +33,12 @@ from twisted.python.failure import Failure
 from netcrawl.discovery.content import ResponseKind, as_html_response, classify, repair_encoding
 from netcrawl.discovery.links import build_link_extractor, is_asset_url, location_score
 from netcrawl.discovery.robots import sitemap_urls_from_robots
-from netcrawl.discovery.sitemaps import SitemapTooLarge, default_sitemap_url, read_sitemap
+from netcrawl.discovery.sitemaps import (
+    SitemapTooLarge,
+    default_sitemap_url,
+    looks_like_sitemap,
+    read_sitemap,
+)
 from netcrawl.discovery.sites import (
     SiteScope,
     StartTarget,
@@ -161,7 +166,12 @@ class PlacesSpider(Spider):
                 )
                 yield self._sitemap_request(default_sitemap_url(root), probe=True)
         for url in urls:
-            yield Request(url, callback=self.parse, errback=self.on_error, priority=START_PRIORITY)
+            if looks_like_sitemap(url):
+                yield self._sitemap_request(url)
+            else:
+                yield Request(
+                    url, callback=self.parse, errback=self.on_error, priority=START_PRIORITY
+                )
 
     def _open_targets(self) -> list[str]:
         """Serve local directories, then fix the start URLs and the site scope."""
@@ -256,7 +266,9 @@ class PlacesSpider(Spider):
             )
         if check.kind is ResponseKind.HTML:
             yield from self.parse_html(as_html_response(response))
-        elif check.kind is ResponseKind.API and isinstance(response, TextResponse):
+        elif check.kind is ResponseKind.API:
+            if not isinstance(response, TextResponse):
+                response = response.replace(cls=TextResponse)
             yield from self.parse_api(response)
 
     def parse_html(self, response: TextResponse) -> Iterator[Place | Request]:

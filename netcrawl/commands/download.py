@@ -54,6 +54,10 @@ class Command(ScrapyCommand):
         parser.add_argument("--resume-attempts", metavar="N", type=int, default=3,
                             help="Range requests per source after a truncated transfer "
                                  "(default 3)")
+        parser.add_argument("--chunk-size", metavar="SIZE", default="64M",
+                            help="bytes per Range request, with K/M/G suffixes; bounds memory "
+                                 "with servers that support ranges; 0 asks for everything at "
+                                 "once (default 64M)")
         parser.add_argument("--timeout", metavar="SECONDS", type=float,
                             help="per-request timeout (default DOWNLOAD_TIMEOUT)")
         parser.add_argument("-q", "--quiet", action="store_true",
@@ -80,6 +84,10 @@ class Command(ScrapyCommand):
             raise UsageError("--sha256 must be 64 hexadecimal digits", print_help=False)
         if opts.resume_attempts < 0:
             raise UsageError("--resume-attempts must be 0 or more", print_help=False)
+        try:
+            chunk_size = parse_size(opts.chunk_size)
+        except ValueError as error:
+            raise UsageError(f"--chunk-size: {error}", print_help=False) from None
         destination = Path(opts.output)
         if destination.is_dir():
             raise UsageError(f"-o {destination} is a directory", print_help=False)
@@ -93,11 +101,13 @@ class Command(ScrapyCommand):
         else:
             progress, notify = Progress(), _print_to_stderr
         job = DownloadJob(sources, destination, sha256=opts.sha256,
-                          max_resumes=opts.resume_attempts, progress=progress, notify=notify)
+                          max_resumes=opts.resume_attempts, chunk_size=chunk_size,
+                          progress=progress, notify=notify)
         assert self.crawler_process is not None
-        self.crawler_process.crawl(FileDownloadSpider, job=job, timeout=opts.timeout)
+        crawler = self.crawler_process.create_crawler(FileDownloadSpider)
+        self.crawler_process.crawl(crawler, job=job, timeout=opts.timeout)
         self.crawler_process.start()
-        progress.end()
+        progress.close()
 
         if job.succeeded:
             size = destination.stat().st_size
@@ -105,11 +115,25 @@ class Command(ScrapyCommand):
                   f"from {job.final_url}", file=sys.stderr)
             return
         self.exitcode = 1
+        if not job.finished:
+            reason = getattr(crawler.spider, "close_reason", None) or "unknown"
+            kept = (f"; {job.part.part} is kept and a later run resumes it"
+                    if job.part.part.exists() else "")
+            print(f"download interrupted: the crawl ended (reason: {reason}) before "
+                  f"{destination} was complete{kept}", file=sys.stderr)
+            return
         print(f"download failed: no source delivered {destination}", file=sys.stderr)
         for failure in job.failures:
             print(f"  {failure.url}: {failure.reason}", file=sys.stderr)
-        if not job.failures:
-            print("  the crawl stopped before any source answered", file=sys.stderr)
+
+
+def parse_size(text: str) -> int:
+    """``"64M"`` -> 67108864; plain numbers are bytes; K, M, G are powers of 1024."""
+    match = re.fullmatch(r"\s*(\d+)\s*([KMG]?)i?B?\s*", text, re.IGNORECASE)
+    if match is None:
+        raise ValueError(f"not a size: {text!r}")
+    exponent = " KMG".index(match.group(2).upper() or " ")
+    return int(match.group(1)) * 1024**exponent
 
 
 def _print_to_stderr(message: str) -> None:

@@ -38,10 +38,18 @@ class Command(ScrapyCommand):
         parser.add_argument("-o", "--output", metavar="FILE", required=True, help="output file")
         parser.add_argument("--reverse", action="store_true", help="reverse geocode lat/lon")
         parser.add_argument("--address-column", metavar="NAME", help="column with the address")
-        parser.add_argument("--chunk-rows", metavar="N", type=int, default=10_000,
-                            help="rows per chunk (memory bound), default 10000")
-        parser.add_argument("--overwrite", action="store_true",
-                            help="forward: geocode rows that already have lat/lon too")
+        parser.add_argument(
+            "--chunk-rows",
+            metavar="N",
+            type=int,
+            default=10_000,
+            help="rows per chunk (memory bound), default 10000",
+        )
+        parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="forward: geocode rows that already have lat/lon too",
+        )
         parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:

@@ -34,11 +34,17 @@ class Command(ScrapyCommand):
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
         parser.add_argument("--format", dest="fmt", choices=FORMATS, default="openaddresses")
-        parser.add_argument("--columns", metavar="FIELD=COLUMN,...",
-                            help="map our fields (lat, lon, number, street, unit, city, district, "
-                                 "region, postcode) to the file's columns")
-        parser.add_argument("--country", metavar="CC",
-                            help="country of the addresses (default: inferred from coordinates)")
+        parser.add_argument(
+            "--columns",
+            metavar="FIELD=COLUMN,...",
+            help="map our fields (lat, lon, number, street, unit, city, district, "
+            "region, postcode) to the file's columns",
+        )
+        parser.add_argument(
+            "--country",
+            metavar="CC",
+            help="country of the addresses (default: inferred from coordinates)",
+        )
         parser.add_argument("--delimiter", metavar="CHAR", help="CSV delimiter (default ,)")
         parser.add_argument("--chunk-rows", metavar="N", type=int, default=100_000)
         parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
@@ -62,12 +68,12 @@ class Command(ScrapyCommand):
                 print(f"error: {error}", file=sys.stderr)
                 self.exitcode = 1
                 return
+            per_country = ", ".join(f"{k or '?'}: {v}" for k, v in report.countries.items())
             skipped = ", ".join(f"{k}={v}" for k, v in sorted(report.skipped.items())) or "none"
             print(
                 f"imported {report.imported} of {report.rows_read} rows "
                 f"({report.rows_per_second:,.0f} rows/s; skipped: {skipped}); "
-                f"index has {report.streets} streets "
-                f"({', '.join(f'{k or '?'}: {v}' for k, v in report.countries.items())}), "
+                f"index has {report.streets} streets ({per_country}), "
                 f"{report.postcodes} postcodes",
                 file=sys.stderr,
             )

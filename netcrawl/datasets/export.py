@@ -1,22 +1,27 @@
-"""Write DataFrame chunks to CSV, JSON Lines, GeoJSON or Parquet, streamed and atomically.
+"""Write places in chunks to CSV, JSON Lines, GeoJSON or Parquet, streamed and atomically.
 
 The crawl's item exporters (:mod:`netcrawl.exporters`) handle one item at a time, which
 is right during a crawl but costs tens of microseconds per place: a million places from
-a run folder would take most of a minute and, with a naive ``json.dump`` of a whole
-FeatureCollection, gigabytes of memory. These writers take pandas chunks (as read from
-Parquet record batches) and encode a whole chunk at once with pandas' C JSON/CSV
-encoders, holding one chunk in memory. The output has the same shape as the item
-exporters' (same GeoJSON header, one feature per line, ``geometry: null`` without valid
-coordinates, absent values omitted, ``extras`` as a nested object in JSON formats and
-JSON text in tables) and goes through the same :class:`~netcrawl.exporters.AtomicFile`
-(temporary name, then rename), so a failed export leaves the target untouched.
+a run folder would take a minute and, with a naive ``json.dump`` of a whole
+FeatureCollection, gigabytes of memory. These writers take chunks (Arrow record
+batches, or pandas DataFrames after a ``--where`` filter) and encode whole columns at
+once with Arrow compute kernels: JSON strings are escaped column-wise, each column
+becomes ``"key":value`` members that are null where the value is absent, and the
+members are joined per row skipping the nulls, so absent values are omitted exactly as
+the item exporters omit them. Only one chunk is in memory at a time.
+
+The output has the same shape as the item exporters' (same GeoJSON header, one feature
+per line, ``geometry: null`` without valid coordinates, ``extras`` as a nested object
+in JSON formats and JSON text in tables) and goes through the same
+:class:`~netcrawl.exporters.AtomicFile` (temporary name, then rename), so a failed
+export leaves the target untouched.
 """
 
 from __future__ import annotations
 
+import csv
 import io
 import json
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -24,178 +29,286 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from netcrawl.exporters import AtomicFile, format_for_path
-from netcrawl.exporters.fields import cell_text
+from netcrawl.exporters.fields import json_text
 
 EXPORT_FORMATS = ("csv", "jsonl", "geojson", "parquet")
-#: Columns holding JSON text in tables; spliced into JSON formats as nested values.
+#: Columns holding JSON text in tables; written as nested values in JSON formats.
 JSON_TEXT_COLUMNS = frozenset({"extras"})
-GEOJSON_HEADER = '{"type":"FeatureCollection","features":['
-GEOJSON_FOOTER = "\n]}\n"
+COORDINATE_COLUMNS = ("lat", "lon")
+GEOJSON_HEADER = b'{"type":"FeatureCollection","features":['
+GEOJSON_FOOTER = b"\n]}\n"
+_SHORT_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
-# A member whose value is null, in compact JSON: ``,"key":null`` or ``{"key":null,``.
-# A quote right after ``{`` or ``,`` always opens a key (quotes inside strings are
-# escaped), so these never match inside string values.
-_NULL_AFTER_COMMA = re.compile(r',"(?:[^"\\]|\\.)*":null(?=[,}])')
-_NULL_AFTER_BRACE = re.compile(r'(?<=\{)"(?:[^"\\]|\\.)*":null,?')
+Chunk = pa.RecordBatch | pa.Table | pd.DataFrame
 
 
-def _json_lines(frame: pd.DataFrame) -> list[str]:
-    """One compact JSON object per row, absent (null) members left out."""
-    if frame.shape[1] == 0 or len(frame) == 0:
-        return ["{}"] * len(frame)
-    text = frame.to_json(orient="records", lines=True, force_ascii=False, double_precision=15)
-    # pandas escapes every "/" as "\/"; a literal backslash is "\\", so this is exact.
-    text = text.replace("\\/", "/")
-    if frame.isna().to_numpy().any():
-        text = _NULL_AFTER_COMMA.sub("", text)
-        text = _NULL_AFTER_BRACE.sub("", text)
-    # Not splitlines(): it also splits on U+2028 and friends, which JSON leaves raw.
-    return text.rstrip("\n").split("\n")
+# --- column encoding -------------------------------------------------------------
 
 
-def _is_text_column(series: pd.Series) -> bool:
-    return pd.api.types.is_string_dtype(series) and not series.map(
-        lambda v: isinstance(v, dict | list), na_action="ignore"
-    ).any()
+def _join(*parts: Any, null_handling: str = "emit_null") -> pa.Array:
+    """Concatenate strings element-wise (scalars broadcast); null in, null out by default."""
+    return pc.binary_join_element_wise(*parts, "", null_handling=null_handling)
 
 
-def _records(frame: pd.DataFrame) -> list[str]:
-    """JSON objects of the rows; JSON-text columns (``extras``) become nested values."""
-    spliced = [c for c in frame.columns if c in JSON_TEXT_COLUMNS and _is_text_column(frame[c])]
-    lines = _json_lines(frame.drop(columns=spliced))
-    for column in spliced:
-        values = frame[column].to_numpy(dtype=object, na_value=None)
-        lines = [
-            line if value is None or value == ""
-            else (f'{line[:-1]},"{column}":{value}}}' if line != "{}" else
-                  f'{{"{column}":{value}}}')
-            for line, value in zip(lines, values, strict=True)
-        ]
-    return lines
+def _special_bytes(values: pa.Array) -> list[int]:
+    """The quote, backslash and control bytes that occur in a string column.
+
+    Read from the raw UTF-8 buffer with numpy (a fraction of a millisecond per column),
+    so the escaping kernels run only on the rare columns, and for the characters, that
+    need them; bytes of sliced-off values can only cause a harmless extra replacement.
+    """
+    data = values.buffers()[2]
+    if data is None:
+        return []
+    raw = np.frombuffer(data, dtype=np.uint8)
+    special = raw[(raw < 0x20) | (raw == 0x22) | (raw == 0x5C)]
+    return np.unique(special).tolist() if len(special) else []
 
 
-def _table_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """Containers (dicts, lists) as JSON text, as the crawl's CSV/Parquet exporters do."""
-    frame = frame.copy()
-    for column in frame.columns:
-        if frame[column].dtype == object:
-            frame[column] = frame[column].map(cell_text, na_action="ignore")
-    return frame
+def _escape_json(values: pa.Array, special: list[int]) -> pa.Array:
+    """Escape a string column's contents for use inside JSON string literals."""
+    if 0x5C in special:  # backslashes first, or the escapes below would be doubled
+        values = pc.replace_substring(values, "\\", "\\\\")
+    for code in special:
+        if code == 0x5C:
+            continue
+        char = chr(code)
+        escape = '\\"' if code == 0x22 else _SHORT_ESCAPES.get(char, f"\\u{code:04x}")
+        values = pc.replace_substring(values, char, escape)
+    return values
+
+
+def _json_number_values(values: pa.Array) -> pa.Array:
+    """Numbers as JSON numbers; NaN and infinities (not JSON) become absent."""
+    floats = values.cast(pa.float64())
+    text = floats.cast(pa.string())
+    if pc.all(pc.is_finite(floats)).as_py() is False:
+        text = pc.if_else(pc.is_finite(floats), text, pa.scalar(None, pa.string()))
+    return text
+
+
+def _is_raw_json(values: pa.Array) -> pa.Array:
+    """True where a JSON-text cell holds an object or array that can be spliced in as is."""
+    stripped = pc.utf8_ltrim_whitespace(values)
+    return pc.or_(pc.starts_with(stripped, "{"), pc.starts_with(stripped, "["))
+
+
+def _member_values(name: str, key: str, values: pa.Array) -> pa.Array | None:
+    """``"key":<JSON value>`` per row, null where the value is absent (None if all are)."""
+    kind = values.type
+    if values.null_count == len(values) or pa.types.is_null(kind):
+        return None
+    if pa.types.is_floating(kind) or pa.types.is_integer(kind) or pa.types.is_decimal(kind):
+        return _join(key, _json_number_values(values))
+    if pa.types.is_boolean(kind):
+        return _join(key, values.cast(pa.string()))
+    values = values.cast(pa.string())
+    # Empty strings are absent values, as for the item exporters' "omit absent".
+    values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+    special = _special_bytes(values)
+    escaped = _escape_json(values, special) if special else values
+    member = _join(key + '"', escaped, '"')
+    if name in JSON_TEXT_COLUMNS:
+        raw = pc.fill_null(_is_raw_json(values), False)
+        member = pc.if_else(raw, _join(key, values), member)
+    return member
+
+
+def _members(batch: pa.RecordBatch, skip: Sequence[str] = ()) -> list[pa.Array]:
+    members = []
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        if name in skip:
+            continue
+        member = _member_values(name, json.dumps(name, ensure_ascii=False) + ":", column)
+        if member is not None:
+            members.append(member)
+    return members
+
+
+def _objects(members: list[pa.Array], length: int) -> pa.Array:
+    """``{member,member,...}`` per row with absent (null) members left out."""
+    if not members:
+        return pa.array(["{}"] * length, pa.string())
+    body = pc.binary_join_element_wise(*members, ",", null_handling="skip")
+    return _join("{", body, "}")
+
+
+def json_objects(batch: pa.RecordBatch) -> pa.Array:
+    """One compact JSON object per row (absent values omitted), as an Arrow string array."""
+    return _objects(_members(batch), batch.num_rows)
+
+
+def geojson_features(batch: pa.RecordBatch) -> pa.Array:
+    """One GeoJSON Feature per row: a Point from valid lat/lon, other fields as properties."""
+    lat = _coordinate(batch, "lat")
+    lon = _coordinate(batch, "lon")
+    valid = pc.and_(
+        pc.and_(pc.is_finite(lat), pc.is_finite(lon)),
+        pc.and_(pc.less_equal(pc.abs(lat), 90.0), pc.less_equal(pc.abs(lon), 180.0)),
+    )
+    valid = pc.fill_null(valid, False)
+    point = _join('{"type":"Point","coordinates":[', lon.cast(pa.string()), ",",
+                  lat.cast(pa.string()), "]}")
+    geometry = pc.if_else(valid, point, pa.scalar("null", pa.string()))
+    members = _members(batch, skip=COORDINATE_COLUMNS)
+    if not pc.all(valid).as_py():
+        for name in COORDINATE_COLUMNS:
+            # Coordinates that make no valid Point stay as properties (if they are numbers).
+            member = _member_values(name, f'"{name}":', _coordinate(batch, name))
+            if member is not None:
+                members.append(pc.if_else(valid, pa.scalar(None, pa.string()), member))
+    properties = _objects(members, batch.num_rows)
+    return _join('{"type":"Feature","geometry":', geometry, ',"properties":', properties, "}")
+
+
+def _coordinate(batch: pa.RecordBatch, name: str) -> pa.Array:
+    if name not in batch.schema.names:
+        return pa.nulls(batch.num_rows, pa.float64())
+    column = batch.column(name)
+    if pa.types.is_floating(column.type) or pa.types.is_integer(column.type):
+        return column.cast(pa.float64())
+    if pa.types.is_null(column.type):
+        return pa.nulls(batch.num_rows, pa.float64())
+    return pc.cast(column.cast(pa.string()), pa.float64(), safe=False)
+
+
+def _write_strings(file: IO[bytes], values: pa.Array) -> None:
+    """Write the concatenated UTF-8 bytes of a null-free string array without copying."""
+    if len(values) == 0:
+        return
+    offsets_type = np.int64 if pa.types.is_large_string(values.type) else np.int32
+    _, offsets, data = values.buffers()
+    offset_values = np.frombuffer(offsets, dtype=offsets_type)
+    start = int(offset_values[values.offset])
+    end = int(offset_values[values.offset + len(values)])
+    file.write(memoryview(data)[start:end])
+
+
+# --- chunks ------------------------------------------------------------------------
+
+
+def _json_cell(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, dict | list | tuple | set):
+        return json_text(value)
+    if isinstance(value, float) and value != value:
+        return None
+    return str(value)
+
+
+def to_record_batch(chunk: Chunk, columns: Sequence[str]) -> pa.RecordBatch:
+    """A chunk as an Arrow batch with exactly ``columns`` (missing ones all null).
+
+    Python containers (``extras`` read from JSON Lines) become JSON text, as in the
+    crawl's tabular exports; the JSON writers splice that text back as nested values.
+    """
+    if isinstance(chunk, pd.DataFrame):
+        frame = chunk.copy(deep=False)
+        for name in frame.columns:
+            if frame[name].dtype == object:
+                frame[name] = frame[name].map(_json_cell)
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    elif isinstance(chunk, pa.RecordBatch):
+        table = pa.Table.from_batches([chunk])
+    else:
+        table = chunk
+    arrays = []
+    for name in columns:
+        if name in table.column_names:
+            arrays.append(table.column(name).combine_chunks())
+        else:
+            arrays.append(pa.nulls(table.num_rows, pa.string()))
+    return pa.RecordBatch.from_arrays(arrays, names=list(columns))
+
+
+# --- writers -------------------------------------------------------------------------
 
 
 class _Writer:
     def __init__(self, file: IO[bytes], columns: Sequence[str]) -> None:
         self.file = file
         self.columns = list(columns)
-        self.text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=True)
 
     def start(self) -> None:
         """Write what comes before the first row."""
 
-    def write(self, frame: pd.DataFrame) -> None:
+    def write(self, batch: pa.RecordBatch) -> None:
         raise NotImplementedError
 
     def finish(self) -> None:
-        self.text.flush()
-        self.text.detach()
+        """Write what comes after the last row."""
 
 
 class _JsonLinesWriter(_Writer):
-    def write(self, frame: pd.DataFrame) -> None:
-        lines = _records(frame)
-        if lines:
-            self.text.write("\n".join(lines) + "\n")
-
-
-class _CsvWriter(_Writer):
-    def start(self) -> None:
-        self.text.write(",".join(pd.Series(self.columns).map(_csv_quote)) + "\r\n")
-
-    def write(self, frame: pd.DataFrame) -> None:
-        _table_cells(frame).to_csv(self.text, header=False, index=False, lineterminator="\r\n")
-
-
-def _csv_quote(name: str) -> str:
-    return f'"{name.replace(chr(34), chr(34) * 2)}"' if re.search(r'[",\r\n]', name) else name
+    def write(self, batch: pa.RecordBatch) -> None:
+        _write_strings(self.file, _join(json_objects(batch), "\n"))
 
 
 class _GeoJsonWriter(_Writer):
     def start(self) -> None:
-        self.text.write(GEOJSON_HEADER)
+        self.file.write(GEOJSON_HEADER)
         self.first = True
 
-    def write(self, frame: pd.DataFrame) -> None:
-        if not len(frame):
+    def write(self, batch: pa.RecordBatch) -> None:
+        if batch.num_rows == 0:
             return
-        lat = _numbers(frame, "lat")
-        lon = _numbers(frame, "lon")
-        valid = (np.isfinite(lat) & np.isfinite(lon) & (np.abs(lat) <= 90)
-                 & (np.abs(lon) <= 180))
-        properties = frame.copy()
-        for name, values in (("lat", lat), ("lon", lon)):
-            if name in properties.columns:
-                # Valid coordinates go to the geometry; others stay as properties if numbers.
-                properties[name] = np.where(valid | ~np.isfinite(values), np.nan, values)
-        geometries = [
-            f'{{"type":"Point","coordinates":[{x!r},{y!r}]}}' if ok else "null"
-            for ok, x, y in zip(valid.tolist(), lon.tolist(), lat.tolist(), strict=True)
-        ]
-        features = [
-            f'{{"type":"Feature","geometry":{geometry},"properties":{props}}}'
-            for geometry, props in zip(geometries, _records(properties), strict=True)
-        ]
-        separator = "\n" if self.first else ",\n"
-        self.text.write(separator + ",\n".join(features))
-        self.first = False
+        separator: Any = ",\n"
+        if self.first:  # the first feature follows the header's newline, without a comma
+            separator = pa.array(["\n"] + [",\n"] * (batch.num_rows - 1), pa.string())
+            self.first = False
+        _write_strings(self.file, _join(separator, geojson_features(batch)))
 
     def finish(self) -> None:
-        self.text.write(GEOJSON_FOOTER)
-        super().finish()
+        self.file.write(GEOJSON_FOOTER)
 
 
-def _numbers(frame: pd.DataFrame, name: str) -> np.ndarray:
-    if name not in frame.columns:
-        return np.full(len(frame), np.nan)
-    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+class _CsvWriter(_Writer):
+    def start(self) -> None:
+        header = io.StringIO()
+        csv.writer(header, lineterminator="\r\n").writerow(self.columns)
+        self.file.write(header.getvalue().encode("utf-8"))
+        self.options = pa_csv.WriteOptions(include_header=False, eol="\r\n")
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        arrays = [
+            column.cast(pa.string()) if pa.types.is_null(column.type) else column
+            for column in batch.columns
+        ]
+        pa_csv.write_csv(pa.RecordBatch.from_arrays(arrays, names=batch.schema.names),
+                         self.file, self.options)
 
 
 class _ParquetWriter(_Writer):
     def start(self) -> None:
-        self.writer: pq.ParquetWriter | None = None
+        self.schema = parquet_schema(self.columns)
+        self.writer = pq.ParquetWriter(self.file, self.schema, compression="zstd")
 
-    def write(self, frame: pd.DataFrame) -> None:
-        frame = _table_cells(frame)
-        if self.writer is None:
-            self.schema = _parquet_schema(frame)
-            self.writer = pq.ParquetWriter(self.file, self.schema, compression="zstd")
-        arrays = []
-        for field in self.schema:
-            values = frame[field.name]
-            if pa.types.is_string(field.type):
-                values = values.astype("string")
-            arrays.append(pa.array(values, type=field.type, from_pandas=True))
+    def write(self, batch: pa.RecordBatch) -> None:
+        arrays = [
+            _coordinate(batch, field.name) if pa.types.is_floating(field.type)
+            else batch.column(field.name).cast(pa.string())
+            for field in self.schema
+        ]
         self.writer.write_batch(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
 
     def finish(self) -> None:
-        if self.writer is None:
-            self.schema = _parquet_schema(pd.DataFrame(columns=self.columns))
-            self.writer = pq.ParquetWriter(self.file, self.schema, compression="zstd")
         self.writer.close()
-        self.text.detach()
 
 
-def _parquet_schema(frame: pd.DataFrame) -> pa.Schema:
-    """float64 for coordinates and numeric columns, nullable strings otherwise."""
-    fields = []
-    for name in frame.columns:
-        numeric = name in {"lat", "lon"} or (
-            pd.api.types.is_numeric_dtype(frame[name]) and not pd.api.types.is_bool_dtype(
-                frame[name])
-        )
-        fields.append(pa.field(name, pa.float64() if numeric else pa.string()))
+#: Columns stored as numbers in Parquet (the crawl's Parquet exporter does the same).
+FLOAT_COLUMNS = frozenset({"lat", "lon", "distance_m", "old_lat", "old_lon"})
+
+
+def parquet_schema(columns: Sequence[str]) -> pa.Schema:
+    """float64 for coordinates and distances, nullable strings for everything else."""
+    fields = [pa.field(name, pa.float64() if name in FLOAT_COLUMNS else pa.string())
+              for name in columns]
     return pa.schema(fields, metadata={b"netcrawl.extras_encoding": b"json"})
 
 
@@ -207,17 +320,23 @@ _WRITERS: dict[str, type[_Writer]] = {
 }
 
 
+def _columns_of(chunk: Chunk) -> list[str]:
+    if isinstance(chunk, pd.DataFrame):
+        return [str(name) for name in chunk.columns]
+    return list(chunk.schema.names)
+
+
 def write_frames(
-    frames: Iterable[pd.DataFrame],
+    chunks: Iterable[Chunk],
     path: str | Path,
     *,
     format: str | None = None,
     columns: Sequence[str] | None = None,
 ) -> int:
-    """Stream DataFrame chunks into ``path`` atomically; returns the rows written.
+    """Stream chunks (Arrow batches/tables or DataFrames) into ``path`` atomically.
 
     ``columns`` fixes the columns and their order (missing ones are empty); by default
-    they are those of the first chunk.
+    they are those of the first chunk. Returns the number of rows written.
     """
     format_name = format or format_for_path(path)
     if format_name not in _WRITERS:
@@ -227,18 +346,18 @@ def write_frames(
     file = atomic.open()
     rows = 0
     try:
-        iterator = iter(frames)
+        iterator = iter(chunks)
         first = next(iterator, None)
         fixed = list(columns) if columns is not None else (
-            list(first.columns) if first is not None else []
+            _columns_of(first) if first is not None else []
         )
         writer = _WRITERS[format_name](file, fixed)
         writer.start()
         if first is not None:
-            for frame in _chain(first, iterator):
-                frame = frame.reindex(columns=fixed)
-                writer.write(frame)
-                rows += len(frame)
+            for chunk in _chain(first, iterator):
+                batch = to_record_batch(chunk, fixed)
+                writer.write(batch)
+                rows += batch.num_rows
         writer.finish()
         atomic.commit(file)
     except BaseException:
@@ -247,16 +366,6 @@ def write_frames(
     return rows
 
 
-def _chain(first: pd.DataFrame, rest: Iterable[pd.DataFrame]) -> Iterable[pd.DataFrame]:
+def _chain(first: Chunk, rest: Iterable[Chunk]) -> Iterable[Chunk]:
     yield first
     yield from rest
-
-
-def feature_collection(frame: pd.DataFrame) -> dict[str, Any]:
-    """A small frame as a GeoJSON dict (for reports and tests), same encoding as files."""
-    buffer = io.BytesIO()
-    writer = _GeoJsonWriter(buffer, list(frame.columns))
-    writer.start()
-    writer.write(frame)
-    writer.finish()
-    return json.loads(buffer.getvalue())

@@ -13,9 +13,11 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from netcrawl.datasets.export import write_frames
-from netcrawl.datasets.places_table import DEFAULT_BATCH_SIZE, available_columns, iter_place_frames
+from netcrawl.datasets.places_table import DEFAULT_BATCH_SIZE, available_columns, iter_place_batches
 from netcrawl.datasets.runs import Run, RunNotFoundError, RunStore
 from netcrawl.items import PLACE_FIELDS
 
@@ -53,19 +55,34 @@ def iter_merged(
     runs: Sequence[Run],
     where: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
-) -> Iterator[pd.DataFrame]:
-    """Chunks of places of all ``runs``, filtered by the ``where`` query expression."""
+) -> Iterator[pa.RecordBatch | pd.DataFrame]:
+    """Chunks of places of all ``runs``, filtered by the ``where`` query expression.
+
+    Without a filter the chunks stay Arrow record batches (no pandas round trip); with
+    one they become DataFrames for ``DataFrame.query``.
+    """
     for run in runs:
         assert run.places_path is not None
-        for frame in iter_place_frames(run.places_path, batch_size=batch_size):
-            if "spider" not in frame.columns:
-                frame["spider"] = run.spider
-            else:
-                frame["spider"] = frame["spider"].fillna(run.spider)
+        for batch in iter_place_batches(run.places_path, batch_size=batch_size):
+            batch = _with_spider(batch, run.spider)
             if where:
-                frame = apply_filter(frame, where)
-            if len(frame):
-                yield frame
+                frame = apply_filter(batch.to_pandas(), where)
+                if len(frame):
+                    yield frame
+            elif batch.num_rows:
+                yield batch
+
+
+def _with_spider(batch: pa.RecordBatch, spider: str) -> pa.RecordBatch:
+    """Fill ``spider`` from the run where the file lacks it, so merged rows say their source."""
+    names = batch.schema.names
+    if "spider" not in names:
+        return batch.append_column("spider", pa.array([spider] * batch.num_rows, pa.string()))
+    column = batch.column("spider")
+    if column.null_count == 0:
+        return batch
+    filled = pc.fill_null(column.cast(pa.string()), spider)
+    return batch.set_column(names.index("spider"), "spider", filled)
 
 
 def apply_filter(frame: pd.DataFrame, where: str) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 DEFAULT_BATCH_SIZE = 65_536
@@ -52,6 +53,24 @@ def read_places(path: str | Path, columns: Iterable[str] | None = None) -> pd.Da
     if not frames:
         return pd.DataFrame(columns=wanted or [])
     return pd.concat(frames, ignore_index=True)
+
+
+def iter_place_batches(
+    path: str | Path,
+    columns: Iterable[str] | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Iterator[pa.RecordBatch]:
+    """Places as Arrow record batches: Parquet is streamed without going through pandas."""
+    path = Path(path)
+    wanted = list(columns) if columns is not None else None
+    if _format_of(path) == "parquet":
+        parquet = pq.ParquetFile(path)
+        present = set(parquet.schema_arrow.names)
+        selected = [c for c in wanted if c in present] if wanted is not None else None
+        yield from parquet.iter_batches(batch_size=batch_size, columns=selected)
+        return
+    for frame in iter_place_frames(path, wanted, batch_size):
+        yield pa.RecordBatch.from_pandas(frame, preserve_index=False)
 
 
 def iter_place_frames(

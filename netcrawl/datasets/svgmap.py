@@ -115,7 +115,7 @@ def render_svg_map(markers: Sequence[Marker], *, width: int = DEFAULT_WIDTH,
         parts.append(f'<line class="graticule" x1="0" y1="{y:.1f}" x2="{w:.0f}" y2="{y:.1f}"/>')
         parts.append(f'<text class="graticule-label" x="3" y="{y - 3:.1f}">'
                      f"{_label(lat, 'N', 'S')}</text>")
-    radius = 4 if len(markers) <= 2_000 else 2 if len(markers) <= 20_000 else 1
+    radius = 5 if len(markers) <= 2_000 else 2 if len(markers) <= 20_000 else 1
     for marker in markers:
         parts.append(
             f'<circle class="place-marker" cx="{projection.x(marker.lon):.1f}" '

@@ -18,7 +18,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 from scrapy.utils._compression import _DecompressionMaxSizeExceeded
@@ -26,6 +26,7 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_SITEMAP_PATH = re.compile(r"sitemap.*\.(?:xml|txt|gz)$", re.I)
 _URL_LINE = re.compile(rb"^https?://\S+$", re.I)
 _ATOM_NS = "{http://www.w3.org/2005/Atom}"
 
@@ -164,3 +165,8 @@ def _read_text(data: bytes, base_url: str) -> SitemapContent:
 def default_sitemap_url(site_root_url: str) -> str:
     """The conventional ``/sitemap.xml`` of a site, probed even when robots.txt names none."""
     return urljoin(site_root_url, "/sitemap.xml")
+
+
+def looks_like_sitemap(url: str) -> bool:
+    """Whether a start URL names a sitemap: "sitemap" in its path, ending .xml, .txt or .gz."""
+    return bool(_SITEMAP_PATH.search(urlsplit(url).path))

@@ -20,6 +20,8 @@ from netcrawl.exporters.fields import (
     UnexportedFieldsWarning,
     cell_text,
     export_columns,
+    export_fields,
+    source_fields,
 )
 
 
@@ -35,22 +37,21 @@ class PlaceCsvItemExporter(FastFieldsMixin, CsvItemExporter):
 
     def __init__(self, file: IO[bytes], **kwargs: Any) -> None:
         super().__init__(file, **kwargs)
-        self.fields_to_export = export_columns(self.fields_to_export)
-        self._columns = list(self.fields_to_export)
+        self._columns = export_columns(self.fields_to_export)
+        self._unexported = UnexportedFieldsWarning("CSV", source_fields(self.fields_to_export))
+        self.fields_to_export = export_fields(self.fields_to_export)
         # Appending (-o) to a file that already has rows: it has its header too.
         self._file_had_content = _position(file) > 0
-        self._unexported = UnexportedFieldsWarning("CSV", self._columns)
 
     def start_exporting(self) -> None:
         if self.include_headers_line and not self._file_had_content and self._headers_not_written:
             self.csv_writer.writerow(self._columns)
         self._headers_not_written = False
 
-    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
-        serializer = field.get("serializer")
-        if serializer is not None and not isinstance(value, (dict, list, tuple)):
-            value = serializer(value)
-        return cell_text(value)
+    def export_value(self, name: str, value: Any) -> Any:
+        # FastFieldsMixin.serialize_field comes first in the MRO, so lists are
+        # JSON text here, not CsvItemExporter's comma-joined strings.
+        return value if type(value) is str else cell_text(value)
 
     def export_item(self, item: Any) -> None:
         if self._headers_not_written:  # export_item() without start_exporting()

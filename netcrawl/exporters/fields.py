@@ -25,13 +25,31 @@ logger = logging.getLogger(__name__)
 _JSON_TEXT = ScrapyJSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def export_columns(fields_to_export: Mapping[str, str] | Iterable[str] | None) -> list[str]:
-    """Item field names to export, in column order (``PLACE_FIELDS`` by default)."""
+def export_fields(
+    fields_to_export: Mapping[str, str] | Iterable[str] | None,
+) -> dict[str, str] | list[str]:
+    """``fields_to_export`` with the default filled in: ``PLACE_FIELDS``.
+
+    A mapping (item field -> output column name, Scrapy's renaming form) stays
+    a mapping; anything else becomes a list.
+    """
     if fields_to_export is None:
         return list(PLACE_FIELDS)
     if isinstance(fields_to_export, Mapping):
-        return list(fields_to_export.keys())
+        return dict(fields_to_export)
     return list(fields_to_export)
+
+
+def export_columns(fields_to_export: Mapping[str, str] | Iterable[str] | None) -> list[str]:
+    """Output column names, in order (``PLACE_FIELDS`` by default)."""
+    fields = export_fields(fields_to_export)
+    return list(fields.values()) if isinstance(fields, dict) else fields
+
+
+def source_fields(fields_to_export: Mapping[str, str] | Iterable[str] | None) -> list[str]:
+    """Item field names read for the columns, in column order."""
+    fields = export_fields(fields_to_export)
+    return list(fields.keys()) if isinstance(fields, dict) else fields
 
 
 def json_text(value: Any) -> str:
@@ -41,9 +59,7 @@ def json_text(value: Any) -> str:
 
 def cell_text(value: Any) -> str | None:
     """A value as a table cell: strings as they are, containers as JSON text."""
-    if value is None:
-        return None
-    if isinstance(value, str):
+    if value is None or type(value) is str:  # the common cases first: this runs per cell
         return value
     if isinstance(value, (dict, list, tuple, set)):
         return json_text(value)
@@ -55,6 +71,16 @@ def cell_text(value: Any) -> str | None:
 @cache
 def _declared_fields(item_class: type) -> Mapping[str, Mapping[str, Any]]:
     return dict(getattr(item_class, "fields", {}))
+
+
+@cache
+def _field_serializers(item_class: type) -> Mapping[str, Any]:
+    """``serializer`` metadata of an item class's fields, for those that have one."""
+    return {
+        name: meta["serializer"]
+        for name, meta in _declared_fields(item_class).items()
+        if meta.get("serializer") is not None
+    }
 
 
 def plain_values(item: Any) -> Mapping[str, Any] | None:
@@ -75,19 +101,35 @@ class FastFieldsMixin:
     """``get_serialized_fields`` with Scrapy's semantics, faster for dicts and Items.
 
     Same field selection and order as :meth:`BaseItemExporter.get_serialized_fields`
-    (``fields_to_export`` list or declaration order, ``include_empty``, field
-    ``serializer`` metadata through :meth:`serialize_field`); a
-    ``fields_to_export`` mapping (renaming) and other item types fall back to it.
+    (``fields_to_export`` list or declaration order, ``include_empty``), and the
+    same values: a field's ``serializer`` metadata, then :meth:`export_value`,
+    the hook exporters override to shape values for their format. A
+    ``fields_to_export`` mapping (renaming) and other item types take Scrapy's
+    generic path, through :meth:`serialize_field`, with the same result.
     """
 
     fields_to_export: Any
     export_empty_fields: bool
 
+    def export_value(self, name: str, value: Any) -> Any:
+        """The value written for column ``name`` (after the field's serializer)."""
+        return value
+
+    def serialize_field(self, field: Mapping[str, Any], name: str, value: Any) -> Any:
+        serializer = field.get("serializer")
+        if serializer is not None:
+            value = serializer(value)
+        return self.export_value(name, value)
+
     def get_serialized_fields(
         self, item: Any, default_value: Any = None, include_empty: bool | None = None
     ) -> Iterable[tuple[str, Any]]:
         values = plain_values(item)
-        if values is None or isinstance(self.fields_to_export, Mapping):
+        if (
+            values is None
+            or isinstance(self.fields_to_export, Mapping)
+            or type(self).serialize_field is not FastFieldsMixin.serialize_field
+        ):
             return super().get_serialized_fields(  # type: ignore[misc]
                 item, default_value=default_value, include_empty=include_empty
             )
@@ -104,21 +146,23 @@ class FastFieldsMixin:
             names += [name for name in values if name not in declared]
         else:
             names = values
-        serialize = self.serialize_field  # type: ignore[attr-defined]
-        empty: Mapping[str, Any] = {}
+        serializers = _field_serializers(type(item))
+        transform = (
+            None if type(self).export_value is FastFieldsMixin.export_value else self.export_value
+        )
         fields = []
         for name in names:
             if name in values:
-                fields.append((name, serialize(declared.get(name, empty), name, values[name])))
+                value = values[name]
+                serializer = serializers.get(name)
+                if serializer is not None:
+                    value = serializer(value)
+                if transform is not None:
+                    value = transform(name, value)
+                fields.append((name, value))
             elif include_empty:
                 fields.append((name, default_value))
         return fields
-
-
-def apply_serializer(field: Mapping[str, Any], value: Any) -> Any:
-    """Apply a field's ``serializer`` metadata if it has one (without a lambda per call)."""
-    serializer = field.get("serializer")
-    return value if serializer is None else serializer(value)
 
 
 class UnexportedFieldsWarning:

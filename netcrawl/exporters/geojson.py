@@ -21,7 +21,7 @@ from typing import IO, Any
 from scrapy.exporters import BaseItemExporter
 from scrapy.utils.serialize import ScrapyJSONEncoder
 
-from netcrawl.exporters.fields import FastFieldsMixin, apply_serializer
+from netcrawl.exporters.fields import FastFieldsMixin
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +88,6 @@ class GeoJsonItemExporter(FastFieldsMixin, BaseItemExporter):
         data = self._encoder.encode(feature).encode("utf-8")
         self.file.write(b"\n" + data if self._first_feature else b",\n" + data)
         self._first_feature = False
-
-    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
-        return apply_serializer(field, value)
 
     def finish_exporting(self) -> None:
         self.file.write(_FOOTER)

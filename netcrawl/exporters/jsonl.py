@@ -8,15 +8,10 @@ most of the export time for a large crawl (see ``benchmarks/bench_exports.py``).
 
 from __future__ import annotations
 
-from typing import Any
-
 from scrapy.exporters import JsonLinesItemExporter
 
-from netcrawl.exporters.fields import FastFieldsMixin, apply_serializer
+from netcrawl.exporters.fields import FastFieldsMixin
 
 
 class PlaceJsonLinesItemExporter(FastFieldsMixin, JsonLinesItemExporter):
     """One JSON object per line; absent fields omitted."""
-
-    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
-        return apply_serializer(field, value)

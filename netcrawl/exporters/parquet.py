@@ -28,6 +28,8 @@ from netcrawl.exporters.fields import (
     UnexportedFieldsWarning,
     cell_text,
     export_columns,
+    export_fields,
+    source_fields,
 )
 
 if TYPE_CHECKING:
@@ -42,11 +44,16 @@ DEFAULT_ROW_GROUP_SIZE = 10_000
 FLOAT_COLUMNS: frozenset[str] = frozenset({"lat", "lon"})
 
 
-def place_schema(columns: list[str]) -> pa.Schema:
-    """The Arrow schema of the exported columns (see the module docstring)."""
+def place_schema(columns: list[str], sources: list[str] | None = None) -> pa.Schema:
+    """The Arrow schema of the exported columns (see the module docstring).
+
+    ``sources`` are the item fields the columns are read from, when columns are
+    renamed (a ``FEED_EXPORT_FIELDS`` mapping); the type follows the field.
+    """
+    sources = sources or columns
     fields = [
-        pa.field(name, pa.float64() if name in FLOAT_COLUMNS else pa.string(), nullable=True)
-        for name in columns
+        pa.field(column, pa.float64() if source in FLOAT_COLUMNS else pa.string(), nullable=True)
+        for column, source in zip(columns, sources, strict=True)
     ]
     return pa.schema(fields, metadata={b"netcrawl.extras_encoding": b"json"})
 
@@ -80,12 +87,18 @@ class ParquetItemExporter(FastFieldsMixin, BaseItemExporter):
         self.row_group_size = row_group_size
         self.compression = compression
         self.columns = export_columns(self.fields_to_export)
-        self.fields_to_export = self.columns
-        self.schema = place_schema(self.columns)
-        self._buffer: dict[str, list[Any]] = {name: [] for name in self.columns}
-        self._buffered = 0
+        sources = source_fields(self.fields_to_export)
+        self.fields_to_export = export_fields(self.fields_to_export)
+        self.schema = place_schema(self.columns, sources)
+        # serialize_field() is given output column names: these hold numbers.
+        self._float_columns = frozenset(
+            column
+            for column, source in zip(self.columns, sources, strict=True)
+            if source in FLOAT_COLUMNS
+        )
+        self._rows: list[tuple[Any, ...]] = []
         self._writer: pq.ParquetWriter | None = None
-        self._unexported = UnexportedFieldsWarning("Parquet", self.columns)
+        self._unexported = UnexportedFieldsWarning("Parquet", sources)
         self.row_groups_written = 0
 
     @classmethod
@@ -105,34 +118,31 @@ class ParquetItemExporter(FastFieldsMixin, BaseItemExporter):
         if self._writer is None:
             self.start_exporting()
         self._unexported.check(item)
-        # Build the whole row before buffering it: a bad value must not leave
-        # the columns with different lengths.
-        row = [
-            (name, _as_float(value) if name in FLOAT_COLUMNS else value)
-            for name, value in self.get_serialized_fields(
-                item, default_value=None, include_empty=True
-            )
-        ]
-        for name, value in row:
-            self._buffer[name].append(value)
-        self._buffered += 1
-        if self._buffered >= self.row_group_size:
+        # The whole row is built before it is buffered: a bad value raises
+        # without leaving a partial row behind.
+        row = self.get_serialized_fields(item, default_value=None, include_empty=True)
+        self._rows.append(tuple(value for _, value in row))
+        if len(self._rows) >= self.row_group_size:
             self._flush()
 
-    def serialize_field(self, field: Any, name: str, value: Any) -> Any:
-        if name in FLOAT_COLUMNS:
-            return value
-        return cell_text(value)
+    def export_value(self, name: str, value: Any) -> Any:
+        if name in self._float_columns:
+            return _as_float(value)
+        return value if type(value) is str else cell_text(value)
 
     def _flush(self) -> None:
-        if not self._buffered:
+        if not self._rows:
             return
         assert self._writer is not None
-        batch = pa.RecordBatch.from_pydict(self._buffer, schema=self.schema)
+        columns = list(zip(*self._rows, strict=True))
+        arrays = [
+            pa.array(column, type=field.type)
+            for column, field in zip(columns, self.schema, strict=True)
+        ]
+        batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema)
         self._writer.write_batch(batch, row_group_size=self.row_group_size)
         self.row_groups_written += 1
-        self._buffer = {name: [] for name in self.columns}
-        self._buffered = 0
+        self._rows = []
 
     def finish_exporting(self) -> None:
         if self._writer is None:

@@ -70,16 +70,17 @@ def write_places(
     *,
     format: str | None = None,
     overwrite: bool = True,
-    fields: list[str] | None = None,
+    fields: list[str] | Mapping[str, str] | None = None,
     **exporter_options: Any,
 ) -> int:
     """Stream ``places`` into ``path`` atomically; returns the number written.
 
     ``format`` defaults to the one of the extension. ``overwrite=False``
     appends (line formats only, like ``-o``). ``fields`` selects and orders the
-    columns like ``FEED_EXPORT_FIELDS``. Extra keyword arguments go to the
-    exporter (e.g. ``row_group_size`` for Parquet). If iterating ``places`` or
-    exporting fails, the temporary file is removed and ``path`` is untouched.
+    columns like ``FEED_EXPORT_FIELDS`` (a mapping renames them). Extra keyword
+    arguments go to the exporter (e.g. ``row_group_size`` for Parquet). If
+    iterating ``places`` or exporting fails, the temporary file is removed and
+    ``path`` is untouched.
     """
     format_name = format or format_for_path(path)
     try:

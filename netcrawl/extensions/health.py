@@ -87,6 +87,8 @@ class HealthMonitor:
                 self.filled[name] += 1
 
     def engine_stopped(self) -> None:
+        if self.report is not None:
+            return  # already evaluated (RunRecorder asks first, to put results in stats.json)
         stats = self.crawler.stats
         assert stats is not None and self.crawler.spider is not None
         previous = self._previous_stats(self.crawler.spider.name)

@@ -21,7 +21,6 @@ from .page import ParsedPage
 from .rdfa import rdfa_nodes
 from .schemaorg import NodeContext, places_from_nodes
 
-
 logger = logging.getLogger(__name__)
 
 

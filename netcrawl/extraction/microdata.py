@@ -13,6 +13,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .schemaorg import normalise_property, normalise_type
+from .values import element_text
 
 _XP_ITEMPROP = etree.XPath("//*[@itemprop]")
 _SRC_TAGS = frozenset({"audio", "embed", "iframe", "img", "source", "track", "video"})
@@ -35,10 +36,7 @@ def _owner(element):
 
 
 def _text(element) -> str:
-    try:
-        return element.text_content()
-    except (ValueError, AttributeError):
-        return "".join(element.itertext())
+    return element_text(element)
 
 
 def _value(element, names: list[str]) -> str:

@@ -16,6 +16,7 @@ import re
 from lxml import etree
 
 from .schemaorg import normalise_property, normalise_type
+from .values import element_text
 
 _XP_PROPERTY = etree.XPath("//*[@property]")
 _SCHEMA_IRI = re.compile(r"^https?://(?:www\.)?(?:schema\.org|data-vocabulary\.org)/?#?", re.I)
@@ -115,7 +116,7 @@ class _Reader:
                 return link
             if "email" in names and link.lower().startswith("mailto:"):
                 return link
-        text = "".join(element.itertext())
+        text = element_text(element)
         return text if text.strip() else (link or "")
 
     def node(self, element) -> dict:

@@ -180,10 +180,11 @@ def _address_of(node: dict) -> dict | str | None:
 
 
 def _has_address_data(address) -> bool:
+    """An address that locates something: a country alone does not make a place."""
     if isinstance(address, str):
         return True
     if isinstance(address, dict):
-        return any(first_text(address, prop) for prop in (*_ADDRESS_PROPS, "addressCountry"))
+        return any(first_text(address, prop) for prop in _ADDRESS_PROPS)
     return False
 
 

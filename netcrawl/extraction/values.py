@@ -12,6 +12,8 @@ import math
 import re
 from urllib.parse import urljoin
 
+from lxml import etree
+
 _WHITESPACE = re.compile(r"[\s\u00a0\u200b\u200c\u200d\ufeff]+")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _PAIR_SPLIT = re.compile(r"\s*[;,]\s*|\s+")
@@ -114,3 +116,56 @@ def clean_phone(value) -> str | None:
     if text.lower().startswith(("tel:", "callto:")):
         text = text.split(":", 1)[1].strip()
     return text if any(ch.isdigit() for ch in text) else None
+
+
+_BREAKING_TAGS = frozenset(
+    {
+        "br",
+        "p",
+        "div",
+        "li",
+        "tr",
+        "td",
+        "th",
+        "dd",
+        "dt",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "address",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "ul",
+        "ol",
+        "table",
+    }
+)
+_SKIPPED_TAGS = frozenset({"script", "style", "template", "noscript"})
+
+
+def element_text(element) -> str:
+    """An element's visible text, with ``<br>`` and block boundaries read as spaces.
+
+    ``text_content()`` glues ``10 Main St<br>Suite 5`` into ``10 Main StSuite 5``
+    and includes script bodies; markup values need the words apart.
+    """
+    parts: list[str] = []
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        tag = node.tag if isinstance(node.tag, str) else None
+        local = tag.rsplit("}", 1)[-1].lower() if tag else None
+        if event == "start":
+            if local in _BREAKING_TAGS:
+                parts.append(" ")
+            if local and local not in _SKIPPED_TAGS and node.text:
+                parts.append(node.text)
+        else:
+            if local in _BREAKING_TAGS:
+                parts.append(" ")
+            if node is not element and node.tail:
+                parts.append(node.tail)
+    return "".join(parts)

@@ -48,5 +48,5 @@ def reverse_country(lat: float, lon: float) -> str | None:
     if not (-90.0 <= lat_f <= 90.0 and -180.0 <= lon_f <= 180.0) or np.isnan(lat_f + lon_f):
         return None
     geocoder = shared_offline_geocoder()
-    idx, _ = geocoder.gazetteer.nearest(np.array([lat_f]), np.array([lon_f]), workers=1)
-    return str(geocoder.gazetteer.country_codes[int(idx[0])]) or None
+    codes = geocoder.gazetteer.nearest_country(np.array([lat_f]), np.array([lon_f]), workers=1)
+    return str(codes[0]) or None

@@ -199,7 +199,9 @@ def _forward_chunk(service, frame: pd.DataFrame, address_column, report, overwri
 def _reverse_chunk(service, frame: pd.DataFrame, report) -> pd.DataFrame:
     for column in ("lat", "lon"):
         if column not in frame:
-            raise ValueError(f"--reverse needs a {column!r} column (columns: {list(frame.columns)})")
+            raise ValueError(
+                f"--reverse needs a {column!r} column (columns: {list(frame.columns)})"
+            )
     lats = pd.to_numeric(frame["lat"], errors="coerce")
     lons = pd.to_numeric(frame["lon"], errors="coerce")
     valid = (lats.between(-90, 90) & lons.between(-180, 180)).fillna(False).astype(bool)
@@ -249,7 +251,9 @@ def geocode_file(
     report = BatchReport()
     writer = _Writer(destination)
     try:
-        with tqdm(total=count_rows(source), unit="rows", disable=not progress, desc="geocode") as bar:
+        with tqdm(
+            total=count_rows(source), unit="rows", disable=not progress, desc="geocode"
+        ) as bar:
             for frame in read_chunks(source, chunk_rows):
                 if reverse:
                     out = _reverse_chunk(service, frame, report)
@@ -259,7 +263,9 @@ def geocode_file(
                 report.rows += len(frame)
                 bar.update(len(frame))
         if writer.first:  # empty input: still produce a (header-only) output
-            writer.write(pd.DataFrame(columns=list(REVERSE_COLUMNS if reverse else FORWARD_COLUMNS)))
+            writer.write(
+                pd.DataFrame(columns=list(REVERSE_COLUMNS if reverse else FORWARD_COLUMNS))
+            )
         writer.commit()
     except BaseException:
         writer.abort()

@@ -41,8 +41,7 @@ URBAN_RADIUS_M = 1_000.0
 URBAN_RADIUS_POPULATION = 50_000
 MAX_URBAN_RADIUS_M = 15_000.0
 #: Candidates considered by reverse geocoding.
-NEIGHBOURS = 4
-BIG_NEIGHBOURS = 3
+NEIGHBOURS = 2
 #: Cities this big are also looked up in a tree of their own (see ``Gazetteer.nearest``).
 BIG_CITY_POPULATION = 300_000
 #: Alternate names are indexed only for places at least this big (keeps the build fast).
@@ -138,9 +137,7 @@ def build_gazetteer(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX place_names_key ON place_names (key)")
 
     _build_areas(conn, rows, lat, lon, population)
-    conn.execute(
-        "INSERT INTO meta VALUES ('place_xyz', ?)", (to_unit_vectors(lat, lon).tobytes(),)
-    )
+    conn.execute("INSERT INTO meta VALUES ('place_xyz', ?)", (to_unit_vectors(lat, lon).tobytes(),))
     conn.execute("INSERT INTO meta VALUES ('place_cc', ?)", ("".join(c.ljust(2)[:2] for c in cc),))
     conn.execute("INSERT INTO meta VALUES ('place_population', ?)", (population.tobytes(),))
 
@@ -254,8 +251,9 @@ class Gazetteer:
         self._cc: np.ndarray | None = None
         self._columns: dict[str, np.ndarray] | None = None
         self._urban_radius: np.ndarray = np.zeros(0)
-        self._big_ids: np.ndarray = np.zeros(0, dtype=np.int64)
-        self._big_tree: cKDTree | None = None
+        self._xyz: np.ndarray = np.zeros((0, 3))
+        self._cc_ids: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._parent: np.ndarray = np.zeros(0, dtype=np.int64)
 
     def _load_arrays(self) -> None:
         with self._lock:
@@ -273,10 +271,18 @@ class Gazetteer:
             self._urban_radius = np.minimum(
                 URBAN_RADIUS_M * np.sqrt(population / URBAN_RADIUS_POPULATION), MAX_URBAN_RADIUS_M
             )
-            big = np.flatnonzero(population >= BIG_CITY_POPULATION)
-            self._big_ids = big
-            self._big_tree = cKDTree(xyz[big], leafsize=16)
             self._tree = cKDTree(xyz, leafsize=32, balanced_tree=False, compact_nodes=False)
+            self._xyz = xyz
+            _, self._cc_ids = np.unique(self._cc, return_inverse=True)
+            # Each place's nearest big city in its own country, found once here so a
+            # query needs one tree search (see ``nearest``).
+            self._parent = np.arange(len(xyz))
+            big = np.flatnonzero(population >= BIG_CITY_POPULATION)
+            for cc_id in np.unique(self._cc_ids[big]):
+                members = np.flatnonzero(self._cc_ids == cc_id)
+                big_here = big[self._cc_ids[big] == cc_id]
+                _, nearest_big = cKDTree(xyz[big_here]).query(xyz[members], k=1)
+                self._parent[members] = big_here[nearest_big]
 
     @property
     def tree(self) -> cKDTree:
@@ -293,9 +299,11 @@ class Gazetteer:
     def columns(self) -> dict[str, np.ndarray]:
         """All places as numpy columns (for batch reverse); loaded on first need."""
         if self._columns is None:
-            rows = self._conn().execute(
-                "SELECT name, admin1, admin2, cc, lat, lon FROM places ORDER BY id"
-            ).fetchall()
+            rows = (
+                self._conn()
+                .execute("SELECT name, admin1, admin2, cc, lat, lon FROM places ORDER BY id")
+                .fetchall()
+            )
             names = ("name", "admin1", "admin2", "cc", "lat", "lon")
             cols = list(zip(*rows, strict=True))
             self._columns = {
@@ -316,21 +324,35 @@ class Gazetteer:
         tree = self.tree
         vectors = to_unit_vectors(lats, lons)
         chord, idx = tree.query(vectors, k=NEIGHBOURS, workers=workers)
-        # Plus the nearest big cities, which dense districts may push out of the k nearest.
-        big_chord, big_idx = self._big_tree.query(vectors, k=BIG_NEIGHBOURS, workers=workers)
-        chord = np.hstack((chord, big_chord))
-        idx = np.hstack((idx, self._big_ids[big_idx]))
+        # Plus the big city nearest to the nearest place: dense districts may push the
+        # city's own centre out of the k nearest.
+        parent = self._parent[idx[:, 0]]
+        parent_chord = np.linalg.norm(vectors - self._xyz[parent], axis=1)
+        chord = np.column_stack((chord, parent_chord))
+        idx = np.column_stack((idx, parent))
         metres = 2 * EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2, 0, 1))
         effective = metres - self._urban_radius[idx]
+        # The country is always the nearest place's: a big city's radius never reaches
+        # across a border (San Ysidro stays in the US however big Tijuana is).
+        effective[self._cc_ids[idx] != self._cc_ids[idx[:, :1]]] = np.inf
         best = np.argmin(effective, axis=1)
         rows = np.arange(len(best))
         return idx[rows, best], metres[rows, best]
 
+    def nearest_country(self, lats, lons, workers: int = -1) -> np.ndarray:
+        """Alpha-2 code of the nearest place of each point (one k=1 tree search)."""
+        _, idx = self.tree.query(to_unit_vectors(lats, lons), k=1, workers=workers)
+        return self.country_codes[idx]
+
     def place(self, place_id: int) -> PlaceRecord:
-        row = self._conn().execute(
-            "SELECT id, name, admin1, admin2, cc, lat, lon, population FROM places WHERE id=?",
-            (int(place_id),),
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT id, name, admin1, admin2, cc, lat, lon, population FROM places WHERE id=?",
+                (int(place_id),),
+            )
+            .fetchone()
+        )
         return PlaceRecord(*row)
 
     def find(self, name: str, hints: list[str] | tuple[str, ...] = ()) -> list[PlaceRecord]:
@@ -338,12 +360,16 @@ class Gazetteer:
         key = name_key(name)
         if not key:
             return []
-        rows = self._conn().execute(
-            "SELECT p.id, p.name, p.admin1, p.admin2, p.cc, p.lat, p.lon, p.population,"
-            " min(n.alternate) FROM place_names n JOIN places p ON p.id = n.place_id"
-            " WHERE n.key = ? GROUP BY p.id",
-            (key,),
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT p.id, p.name, p.admin1, p.admin2, p.cc, p.lat, p.lon, p.population,"
+                " min(n.alternate) FROM place_names n JOIN places p ON p.id = n.place_id"
+                " WHERE n.key = ? GROUP BY p.id",
+                (key,),
+            )
+            .fetchall()
+        )
         scored = []
         for row in rows:
             place = PlaceRecord(*row[:8])
@@ -381,7 +407,9 @@ class Gazetteer:
         return rows[0] if rows else None
 
     def country(self, cc: str) -> tuple[str, str, float, float] | None:
-        row = self._conn().execute(
-            "SELECT cc, name, lat, lon FROM countries WHERE cc = ?", (cc,)
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute("SELECT cc, name, lat, lon FROM countries WHERE cc = ?", (cc,))
+            .fetchone()
+        )
         return row

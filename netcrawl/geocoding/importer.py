@@ -27,7 +27,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from netcrawl.geocoding.gazetteer import Gazetteer
-from netcrawl.geocoding.normalise import fold, name_key, parse_housenumber, postcode_key, street_key
+from netcrawl.geocoding.normalise import name_key, parse_housenumber, postcode_key, street_key
 from netcrawl.geocoding.store import ADDRESS_INDEXES, DERIVED_INDEXES, connect, ensure_index
 from netcrawl.normalisation.country import to_alpha2
 
@@ -81,7 +81,9 @@ def parse_column_mapping(spec: str | None) -> dict[str, str]:
             raise ValueError(f"column mapping {part!r} must look like field=column")
         target, source = (s.strip() for s in part.split("=", 1))
         if target not in FIELDS:
-            raise ValueError(f"unknown field {target!r} in column mapping; known: {', '.join(FIELDS)}")
+            raise ValueError(
+                f"unknown field {target!r} in column mapping; known: {', '.join(FIELDS)}"
+            )
         mapping[target] = source
     return mapping
 
@@ -93,7 +95,9 @@ def resolve_columns(header: list[str], fmt: str, mapping: Mapping[str, str]) -> 
     by_upper = {h.upper(): h for h in header}
     columns: dict[str, str] = {}
     for name in FIELDS:
-        wanted = mapping.get(name) or (OPENADDRESSES_COLUMNS[name] if fmt == "openaddresses" else name)
+        wanted = mapping.get(name) or (
+            OPENADDRESSES_COLUMNS[name] if fmt == "openaddresses" else name
+        )
         if wanted in header:
             columns[name] = wanted
         elif wanted.upper() in by_upper:
@@ -141,7 +145,18 @@ class _StreetRegistry:
             self.next_id += 1
             self.ids[ident] = sid
             self.pending.append(
-                (sid, key.full, key.base, street, locality, city, city_key, district, region, country)
+                (
+                    sid,
+                    key.full,
+                    key.base,
+                    street,
+                    locality,
+                    city,
+                    city_key,
+                    district,
+                    region,
+                    country,
+                )
             )
         return sid
 
@@ -177,16 +192,25 @@ def import_addresses(
     if country and not country_code:
         raise ValueError(f"unknown country {country!r}")
     try:
-        header = pd.read_csv(source, nrows=0, sep=delimiter, engine="python" if delimiter is None else "c")
+        header = pd.read_csv(
+            source, nrows=0, sep=delimiter, engine="python" if delimiter is None else "c"
+        )
         cols = resolve_columns(list(header.columns), fmt, columns or {})
         gazetteer = Gazetteer(lambda: conn)
         registry = _StreetRegistry(conn, gazetteer)
         conn.execute("DROP INDEX IF EXISTS addresses_street")
         conn.execute("DROP INDEX IF EXISTS addresses_cell")
         size = source.stat().st_size
-        with tqdm(
-            total=size, unit="B", unit_scale=True, disable=not progress, desc=f"import {source.name}"
-        ) as bar, source.open("rb") as fh:
+        with (
+            tqdm(
+                total=size,
+                unit="B",
+                unit_scale=True,
+                disable=not progress,
+                desc=f"import {source.name}",
+            ) as bar,
+            source.open("rb") as fh,
+        ):
             reader = pd.read_csv(
                 fh,
                 usecols=list(cols.values()),
@@ -227,7 +251,9 @@ def _column(chunk: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series("", index=chunk.index)
 
 
-def _import_chunk(conn, chunk: pd.DataFrame, registry: _StreetRegistry, country: str, report) -> None:
+def _import_chunk(
+    conn, chunk: pd.DataFrame, registry: _StreetRegistry, country: str, report
+) -> None:
     report.rows_read += len(chunk)
     lat = pd.to_numeric(chunk["lat"], errors="coerce").to_numpy(dtype=np.float64)
     lon = pd.to_numeric(chunk["lon"], errors="coerce").to_numpy(dtype=np.float64)
@@ -327,15 +353,3 @@ def _refresh_derived(conn: sqlite3.Connection) -> None:
         " avg(a.lat), avg(a.lon), count(*) FROM addresses a JOIN streets s ON s.id = a.street_id"
         " WHERE a.postcode != '' GROUP BY a.postcode, s.country"
     )
-
-
-def display_postcode(key: str, country: str | None) -> str:
-    """Postcode as written locally: "1012JS" -> "1012 JS" (NL), "SW1A1AA" -> "SW1A 1AA"."""
-    if country == "NL" and len(key) == 6 and key[:4].isdigit():
-        return f"{key[:4]} {key[4:]}"
-    if country in ("GB", "CA") and len(key) > 4:
-        return f"{key[:-3]} {key[-3:]}"
-    return key
-
-
-__all__ = ["FORMATS", "ImportReport", "fold", "import_addresses", "parse_column_mapping"]

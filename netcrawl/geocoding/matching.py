@@ -23,8 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from netcrawl.geocoding.gazetteer import Gazetteer, PlaceRecord, haversine_m, hint_matches_place
-from netcrawl.geocoding.importer import display_postcode
-from netcrawl.geocoding.normalise import name_key, postcode_key, street_key
+from netcrawl.geocoding.normalise import display_postcode, name_key, postcode_key, street_key
 from netcrawl.geocoding.parsing import AddressQuery
 
 PRECISIONS = ("rooftop", "interpolated", "street", "postcode", "city", "region", "country")
@@ -65,6 +64,12 @@ _STREET_COLUMNS = (
 )
 
 
+def _is_country(text: str) -> bool:
+    from netcrawl.normalisation.country import to_alpha2
+
+    return to_alpha2(text) is not None and len(text.strip()) > 3
+
+
 class AddressMatcher:
     """Forward geocoding over one index (thread-safe: one connection per thread)."""
 
@@ -91,6 +96,18 @@ class AddressMatcher:
             found = self._match_street(query, town, limit)
             if found:
                 return found
+        if not query.street and query.city and town is None and self.has_addresses:
+            # "Prinsengracht, Amsterdam": the first part was a street, not a town.
+            as_street = AddressQuery(
+                street=query.city,
+                postcode=query.postcode,
+                city=query.hints[0] if query.hints else None,
+                hints=query.hints[1:],
+                country=query.country,
+            )
+            found = self._match_street(as_street, self._town(as_street), limit)
+            if found:
+                return found
         if query.postcode and self.has_addresses:
             found = self._match_postcode(query)
             if found:
@@ -101,6 +118,13 @@ class AddressMatcher:
             found = self._match_imported_city(query)
             if found:
                 return [found]
+        for i, hint in enumerate(query.hints):
+            # "Unknown Place, Lyon, France": the town may be a later part.
+            rest = query.hints[i + 1 :]
+            usable = len(hint.strip()) > 3 and not _is_country(hint)
+            places = self.gazetteer.find(hint, rest) if usable else []
+            if places:
+                return [self._place_match(places[0], query)]
         return self._match_area(query)
 
     # --- streets -----------------------------------------------------------
@@ -115,9 +139,11 @@ class AddressMatcher:
         return places[0] if places else None
 
     def _streets(self, column: str, key: str) -> list[_Street]:
-        rows = self._conn().execute(
-            f"SELECT {_STREET_COLUMNS} FROM streets WHERE {column} = ? AND n > 0", (key,)
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(f"SELECT {_STREET_COLUMNS} FROM streets WHERE {column} = ? AND n > 0", (key,))
+            .fetchall()
+        )
         return [_Street(*row) for row in rows]
 
     def _candidate_streets(self, query: AddressQuery) -> tuple[list[_Street], float, AddressQuery]:
@@ -301,9 +327,14 @@ class AddressMatcher:
 
     def _match_postcode(self, query: AddressQuery) -> Match | None:
         key = postcode_key(query.postcode or "")
-        rows = self._conn().execute(
-            "SELECT key, country, city, region, lat, lon, n FROM postcodes WHERE key = ?", (key,)
-        ).fetchall()
+        rows = (
+            self._conn()
+            .execute(
+                "SELECT key, country, city, region, lat, lon, n FROM postcodes WHERE key = ?",
+                (key,),
+            )
+            .fetchall()
+        )
         if query.country:
             rows = [r for r in rows if r[1] == query.country]
         if not rows:
@@ -319,11 +350,15 @@ class AddressMatcher:
         return Match(lat, lon, "postcode", components)
 
     def _match_imported_city(self, query: AddressQuery) -> Match | None:
-        row = self._conn().execute(
-            "SELECT city, region, country, sum(lat * n) / sum(n), sum(lon * n) / sum(n)"
-            " FROM streets WHERE city_key = ? AND n > 0 GROUP BY city_key",
-            (name_key(query.city or ""),),
-        ).fetchone()
+        row = (
+            self._conn()
+            .execute(
+                "SELECT city, region, country, sum(lat * n) / sum(n), sum(lon * n) / sum(n)"
+                " FROM streets WHERE city_key = ? AND n > 0 GROUP BY city_key",
+                (name_key(query.city or ""),),
+            )
+            .fetchone()
+        )
         if row is None or row[3] is None:
             return None
         components = {"city": row[0], "country_code": row[2]}

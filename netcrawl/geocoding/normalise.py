@@ -239,3 +239,12 @@ def postcode_key(text: str) -> str:
     if zip_plus4:
         return zip_plus4.group(1)
     return compact
+
+
+def display_postcode(key: str, country: str | None) -> str:
+    """Postcode as written locally: "1012JS" -> "1012 JS" (NL), "SW1A1AA" -> "SW1A 1AA"."""
+    if country == "NL" and len(key) == 6 and key[:4].isdigit():
+        return f"{key[:4]} {key[4:]}"
+    if country in ("GB", "CA") and len(key) > 4:
+        return f"{key[:-3]} {key[-3:]}"
+    return key

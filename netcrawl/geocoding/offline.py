@@ -20,8 +20,8 @@ from geopy.location import Location
 from geopy.point import Point
 
 from netcrawl.geocoding.gazetteer import Gazetteer, haversine_m
-from netcrawl.geocoding.importer import display_postcode
 from netcrawl.geocoding.matching import AddressMatcher, Match
+from netcrawl.geocoding.normalise import display_postcode
 from netcrawl.geocoding.parsing import parse_query
 from netcrawl.geocoding.store import ThreadConnections, ensure_index
 
@@ -182,8 +182,7 @@ class OfflineGeocoder(Geocoder):
 
     def reverse_country_batch(self, lats, lons) -> np.ndarray:
         """Alpha-2 codes of many points (the fastest path: no names loaded)."""
-        idx, _ = self.gazetteer.nearest(lats, lons)
-        return self.gazetteer.country_codes[idx]
+        return self.gazetteer.nearest_country(lats, lons)
 
     def _nearest_address(self, lat: float, lon: float):
         cell_lat = int(np.floor(lat * 100)) + 9000
@@ -191,12 +190,16 @@ class OfflineGeocoder(Geocoder):
         cells = [
             (cell_lat + dy) * 40000 + (cell_lon + dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)
         ]
-        rows = self._connections.get().execute(
-            "SELECT a.lat, a.lon, a.num, a.suffix, a.postcode, s.name, s.city, s.region, s.country"
-            " FROM addresses a JOIN streets s ON s.id = a.street_id"
-            f" WHERE a.cell IN ({','.join('?' * len(cells))})",
-            cells,
-        ).fetchall()
+        rows = (
+            self._connections.get()
+            .execute(
+                "SELECT a.lat, a.lon, a.num, a.suffix, a.postcode, s.name, s.city, s.region, s.country"
+                " FROM addresses a JOIN streets s ON s.id = a.street_id"
+                f" WHERE a.cell IN ({','.join('?' * len(cells))})",
+                cells,
+            )
+            .fetchall()
+        )
         best = None
         for row in rows:
             distance = haversine_m(lat, lon, row[0], row[1])

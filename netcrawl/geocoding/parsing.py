@@ -42,6 +42,8 @@ _UNIT_WORDS = frozenset(
 _REPETITION = frozenset({"bis", "ter", "quater", "a", "b", "c", "d"})
 _NUMBERISH = re.compile(r"^\d+[A-Za-z]{0,2}(?:[-/]\w{1,4})?$")
 _STREET_TYPE_WORDS = frozenset(STREET_TYPES)
+#: "1e Jan Steenstraat", "2nd Ave": an ordinal starts the street name, it is no house number.
+_ORDINAL = re.compile(r"^\d+(?:e|er|ere|eme|de|ste|st|nd|rd|th)\.?$", re.IGNORECASE)
 
 
 @dataclass(slots=True)
@@ -104,16 +106,17 @@ def parse_street_component(
     if not tokens:
         return None, None, unit, []
     # Number after the street (NL/DE): the last token, maybe followed by a letter.
-    if len(tokens) >= 2 and _NUMBERISH.match(tokens[-1]) and not _NUMBERISH.match(tokens[0]):
+    first_is_number = bool(_NUMBERISH.match(tokens[0])) and not _ORDINAL.match(tokens[0])
+    if len(tokens) >= 2 and _NUMBERISH.match(tokens[-1]) and not first_is_number:
         return tokens[-1], " ".join(tokens[:-1]), unit, []
     if (
         len(tokens) >= 3
         and _NUMBERISH.match(tokens[-2])
         and fold(tokens[-1]) in _REPETITION
-        and not _NUMBERISH.match(tokens[0])
+        and not first_is_number
     ):
         return f"{tokens[-2]} {tokens[-1]}", " ".join(tokens[:-2]), unit, []
-    if alone and not _NUMBERISH.match(tokens[0]):
+    if alone and not first_is_number:
         # "Damrak 22 Amsterdam": number after the street, the city after the number.
         for i in range(1, len(tokens) - 1):
             if _NUMBERISH.match(tokens[i]):
@@ -195,7 +198,7 @@ def parse_query(query: str | dict) -> AddressQuery:
 
 @lru_cache(maxsize=1024)
 def _is_state_code(text: str) -> bool:
-    """"IL", "CA", "DE": also a US/CA/AU state code, so not surely a country."""
+    """ "IL", "CA", "DE": also a US/CA/AU state code, so not surely a country."""
     code = text.strip().upper()
     return any(
         pycountry.subdivisions.get(code=f"{cc}-{code}") is not None for cc in ("US", "CA", "AU")
@@ -203,7 +206,7 @@ def _is_state_code(text: str) -> bool:
 
 
 def _take_trailing_city(parsed: AddressQuery) -> None:
-    """"123 Main St Springfield IL" : a short code at the end is a region hint."""
+    """ "123 Main St Springfield IL" : a short code at the end is a region hint."""
     words = list(parsed.trailing)
     while words and len(words[-1]) <= 3 and words[-1].isupper():
         parsed.hints.insert(0, words.pop())
@@ -216,9 +219,12 @@ def _street_component_index(components: list[str]) -> int | None:
     for i, component in enumerate(components):
         tokens = component.split()
         if len(tokens) >= 2 and _has_letters(component):
-            if _NUMBERISH.match(tokens[0]) or _NUMBERISH.match(tokens[-1]):
+            repeated = fold(tokens[-1]) in _REPETITION and _NUMBERISH.match(tokens[-2])
+            if _NUMBERISH.match(tokens[0]) or _NUMBERISH.match(tokens[-1]) or repeated:
                 if i == 0 or not _looks_like_postcode_city(component):
                     return i
+    if len(components) == 1 and any(_NUMBERISH.match(tok) for tok in components[0].split()[1:-1]):
+        return 0  # "Damrak 22 Amsterdam"
     for i, component in enumerate(components):
         if any(fold(tok) in _STREET_TYPE_WORDS for tok in component.split()) and i == 0:
             return i if len(components) > 1 else None

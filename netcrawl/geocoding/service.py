@@ -16,6 +16,7 @@ command and a crawl share answers (and quota) through the same cache.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import sqlite3
@@ -81,7 +82,9 @@ def _failure_reason(error: Exception) -> str:
         return "timeout"
     if isinstance(error, geopy_exc.GeocoderQuotaExceeded | geopy_exc.GeocoderRateLimited):
         return "quota"
-    if isinstance(error, geopy_exc.GeocoderAuthenticationFailure | geopy_exc.GeocoderInsufficientPrivileges):
+    if isinstance(
+        error, geopy_exc.GeocoderAuthenticationFailure | geopy_exc.GeocoderInsufficientPrivileges
+    ):
         return "auth"
     if isinstance(error, geopy_exc.GeocoderUnavailable):
         return "unavailable"
@@ -92,13 +95,18 @@ def _failure_reason(error: Exception) -> str:
     return "error"
 
 
-#: Errors worth retrying: the same query may succeed a moment later.
-_TRANSIENT = (
-    geopy_exc.GeocoderTimedOut,
-    geopy_exc.GeocoderQuotaExceeded,
-    geopy_exc.GeocoderRateLimited,
-    geopy_exc.GeocoderUnavailable,
+#: Service errors that retrying cannot fix (bad query, bad key, unreadable answer).
+_PERMANENT = (
+    geopy_exc.GeocoderQueryError,
+    geopy_exc.GeocoderAuthenticationFailure,
+    geopy_exc.GeocoderInsufficientPrivileges,
+    geopy_exc.GeocoderParseError,
 )
+
+
+def _is_transient(error: Exception) -> bool:
+    """Timeouts, 429, 5xx, connection errors: the same query may succeed a moment later."""
+    return isinstance(error, geopy_exc.GeocoderServiceError) and not isinstance(error, _PERMANENT)
 
 
 def normalise_query(query: str | Mapping[str, Any]) -> str:
@@ -147,11 +155,13 @@ def result_from_location(location, source: str) -> GeoResult:
         props = raw["properties"]
         components = {
             "housenumber": props.get("housenumber"),
-            "street": props.get("street") or (props.get("name") if props.get("type") == "street" else None),
+            "street": props.get("street")
+            or (props.get("name") if props.get("type") == "street" else None),
             "city": props.get("city") or props.get("town") or props.get("village"),
             "state": props.get("state"),
             "postcode": props.get("postcode"),
-            "country_code": (props.get("countrycode") or "").upper() or to_alpha2(props.get("country")),
+            "country_code": (props.get("countrycode") or "").upper()
+            or to_alpha2(props.get("country")),
         }
         kind = props.get("type") or props.get("osm_value")
         precision = "rooftop" if props.get("housenumber") else _PRECISION_BY_TYPE.get(kind, "city")
@@ -241,6 +251,7 @@ class GeocodingService:
         self.max_retries = max(0, int(max_retries))
         self.retry_backoff = float(retry_backoff)
         self._sleep = time.sleep
+        self._forward_kwargs: dict[str, Any] = {}
         if self.provider == OFFLINE:
             from netcrawl.geocoding import shared_offline_geocoder
 
@@ -258,8 +269,16 @@ class GeocodingService:
         self.geocoder = cls(**kwargs)
         self.cache_id = f"{self.provider}:{kwargs.get('domain', '')}"
         self.cache = GeocodeCache(resolve_db_path(cache_path or db_path)) if cache else None
-        limiter_args = {"min_delay_seconds": float(min_delay), "max_retries": 0}
+        limiter_args = {
+            "min_delay_seconds": float(min_delay),
+            "max_retries": 0,  # retries (with backoff) are ours, see _call
+            "swallow_exceptions": False,
+        }
         self._geocode = RateLimiter(self.geocoder.geocode, **limiter_args)
+        # Ask for address parts where the provider can give them (Nominatim): they fill
+        # country/state of items whose page left them out.
+        if "addressdetails" in inspect.signature(self.geocoder.geocode).parameters:
+            self._forward_kwargs = {"addressdetails": True}
         self._reverse = RateLimiter(self.geocoder.reverse, **limiter_args)
 
     @classmethod
@@ -289,14 +308,12 @@ class GeocodingService:
         for attempt in range(self.max_retries + 1):
             try:
                 return func(*args, **kwargs)
-            except _TRANSIENT as error:
-                if attempt == self.max_retries:
+            except geopy_exc.GeopyError as error:
+                if not _is_transient(error) or attempt == self.max_retries:
                     raise GeocodeFailure(_failure_reason(error), str(error)) from error
                 wait = self.retry_backoff * 2**attempt
                 logger.info("%s: %s; retry %d in %.1fs", self.provider, error, attempt + 1, wait)
                 self._sleep(wait)
-            except geopy_exc.GeopyError as error:
-                raise GeocodeFailure(_failure_reason(error), str(error)) from error
         raise AssertionError("unreachable")
 
     def _cached(self, kind: str, key: str, compute):
@@ -317,7 +334,7 @@ class GeocodingService:
             raise GeocodeFailure("no_query")
 
         def compute():
-            location = self._call(self._geocode, query, exactly_one=True)
+            location = self._call(self._geocode, query, exactly_one=True, **self._forward_kwargs)
             return result_from_location(location, self.provider) if location else None
 
         result = self._cached("forward", normalise_query(query), compute)
@@ -342,7 +359,9 @@ class GeocodingService:
             raise GeocodeFailure("no_match", f"{lat},{lon}")
         return result
 
-    def reverse_many(self, points: Iterable[tuple[float, float]]) -> list[GeoResult | GeocodeFailure]:
+    def reverse_many(
+        self, points: Iterable[tuple[float, float]]
+    ) -> list[GeoResult | GeocodeFailure]:
         """Reverse many points; offline answers all places with one KD-tree query."""
         points = list(points)
         if not self.is_offline or self.geocoder.matcher.has_addresses:

@@ -21,7 +21,17 @@ from pathlib import Path
 
 from netcrawl.geocoding.gazetteer import EARTH_RADIUS_M
 
-OPENADDRESSES_HEADER = ("LON", "LAT", "NUMBER", "STREET", "UNIT", "CITY", "DISTRICT", "REGION", "POSTCODE")
+OPENADDRESSES_HEADER = (
+    "LON",
+    "LAT",
+    "NUMBER",
+    "STREET",
+    "UNIT",
+    "CITY",
+    "DISTRICT",
+    "REGION",
+    "POSTCODE",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +100,12 @@ _FR_STREETS = [
     ("Rue du Faubourg Saint-Honoré", ["{n} rue du Faubourg Saint-Honoré", "{n} r. du Fbg St-Honoré", "{n} rue du faubourg saint honore"]),
     ("Quai de la Tournelle", ["{n} quai de la Tournelle", "{n} Quai Tournelle"]),
 ]  # fmt: skip
-_FR_FORMS = ["{street}, {zip} Paris", "{street} {zip} Paris", "{street}, Paris", "{street}, {zip} Paris, France"]
+_FR_FORMS = [
+    "{street}, {zip} Paris",
+    "{street} {zip} Paris",
+    "{street}, Paris",
+    "{street}, {zip} Paris, France",
+]
 _NL_STREETS = [
     ("Damrak", ["Damrak {n}", "damrak {n}"]),
     ("Kerkstraat", ["Kerkstraat {n}", "Kerkstr. {n}", "kerkstraat {n}"]),
@@ -99,7 +114,12 @@ _NL_STREETS = [
     ("Prinsengracht", ["Prinsengracht {n}", "Prinsengr. {n}"]),
     ("Beethovenlaan", ["Beethovenlaan {n}", "Beethoven laan {n}"]),
 ]
-_NL_FORMS = ["{street}, {zip} Amsterdam", "{street}, {zipc} Amsterdam", "{street} {zip} Amsterdam", "{street}, Amsterdam"]
+_NL_FORMS = [
+    "{street}, {zip} Amsterdam",
+    "{street}, {zipc} Amsterdam",
+    "{street} {zip} Amsterdam",
+    "{street}, Amsterdam",
+]
 
 _LOCALES = {
     # origin lat, lon; city; region; street list; forms; numbers per side
@@ -159,7 +179,9 @@ def generate(
     return register
 
 
-def written_queries(points: list[AddressPoint], seed: int = 11) -> Iterator[tuple[str, AddressPoint]]:
+def written_queries(
+    points: list[AddressPoint], seed: int = 11
+) -> Iterator[tuple[str, AddressPoint]]:
     """For each point, one query written the way a person might write it."""
     rng = random.Random(seed)
     for point in points:
@@ -170,4 +192,7 @@ def written_queries(points: list[AddressPoint], seed: int = 11) -> Iterator[tupl
             number = f"{number}-2"  # an apartment addition on a house the register lists bare
         street = rng.choice(variants).format(n=number)
         form = rng.choice(forms)
-        yield form.format(street=street, zip=point.postcode, zipc=point.postcode.replace(" ", "")), point
+        yield (
+            form.format(street=street, zip=point.postcode, zipc=point.postcode.replace(" ", "")),
+            point,
+        )

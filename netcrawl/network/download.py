@@ -6,9 +6,10 @@ they arrive, body chunks, the final status or the failure) and sends the
 request it asks for next, so the project's user agent, proxy, retry and TLS
 settings apply to every byte. The rules:
 
-* every request asks for ``Range: bytes=<have>-`` (``bytes=0-`` at first),
-  with ``If-Range`` when resuming; a 200 replaces what we have, a 206 is
-  appended only if its Content-Range starts exactly at ``<have>``;
+* every request asks for ``Range: bytes=<have>-<have + chunk - 1>``
+  (from 0 at first), with ``If-Range`` when resuming; a 200 replaces what we
+  have, a 206 is appended only if its Content-Range starts exactly at
+  ``<have>``, and the next chunk is asked for until the total is reached;
 * a truncated body (connection closed before Content-Length was reached) or
   a failure in the middle of a verified 206 keeps the bytes received and
   resumes from there, as long as each attempt makes progress and at most
@@ -60,6 +61,9 @@ class Progress:
     def end(self) -> None:
         """The current response is over (successfully or not)."""
 
+    def close(self) -> None:
+        """The whole job is over."""
+
 
 @dataclass
 class _Attempt:
@@ -78,6 +82,10 @@ class DownloadJob:
     destination: Path
     sha256: str | None = None
     max_resumes: int = 3
+    #: Ask for at most this many bytes per request (0: the whole rest). With a
+    #: server that honours ranges this bounds memory, because Scrapy holds
+    #: each response body in memory until it is complete.
+    chunk_size: int = 64 * 1024 * 1024
     progress: Progress = field(default_factory=Progress)
     #: Reports for the user: ``notify("source 1/3 ... failed: ...")``.
     notify: Callable[[str], None] = logger.warning
@@ -117,7 +125,8 @@ class DownloadJob:
             # Identity coding: the bytes on disk must be the file itself, and
             # byte offsets must mean the same thing on every attempt.
             "Accept-Encoding": "identity",
-            "Range": f"bytes={offset}-",
+            "Range": f"bytes={offset}-"
+            + (str(offset + self.chunk_size - 1) if self.chunk_size > 0 else ""),
         }
         if offset and self.part.origin is not None and self.part.origin.if_range:
             headers["If-Range"] = self.part.origin.if_range
@@ -192,8 +201,10 @@ class DownloadJob:
                     f"from byte {offset}", offset, offset
                 )
             elif content_range.total is not None and self.part.size < content_range.total:
-                # The server sent less than asked for (allowed); ask for the rest.
-                self._resume_or_fail("server sent a partial range", offset, offset)
+                # A complete chunk (or a server sending less than asked for,
+                # which is allowed): ask for the next one. Progress was made,
+                # so the resume budget starts again.
+                self.resumes = 0
             else:
                 self._complete(content_range.total)
         elif status == HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE and offset > 0:

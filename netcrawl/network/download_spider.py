@@ -72,6 +72,9 @@ class FileDownloadSpider(Spider):
         "HTTPCACHE_ENABLED": False,
         "DOWNLOAD_FAIL_ON_DATALOSS": False,
         "CONCURRENT_REQUESTS": 1,
+        # Each chunk or resume is requested from the previous response's
+        # callback: without this, DEPTH_LIMIT would silently end big downloads.
+        "DEPTH_LIMIT": 0,
         # A file download yields no places: the crawl health checks do not apply.
         "NETCRAWL_HEALTH_ENABLED": False,
     }
@@ -80,6 +83,7 @@ class FileDownloadSpider(Spider):
         super().__init__(**kwargs)
         self.job = job
         self.timeout = timeout
+        self.close_reason: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FileDownloadSpider:
@@ -108,6 +112,10 @@ class FileDownloadSpider(Spider):
             meta["download_timeout"] = self.timeout
         return Request(plan.url, headers=plan.headers, meta=meta, dont_filter=True,
                        callback=self.on_response, errback=self.on_failure)
+
+    def closed(self, reason: str) -> None:
+        """Remember why the crawl ended (e.g. "shutdown" after Ctrl-C) for the report."""
+        self.close_reason = reason
 
     def on_headers_received(self, headers: Headers, body_length: int, request: Request,
                             spider: Spider) -> None:

@@ -19,9 +19,16 @@ class TerminalProgress(Progress):
     def __init__(self, stream: TextIO = sys.stderr) -> None:
         self.stream = stream
         self._bar: tqdm | None = None
+        self._url: str | None = None
 
     def begin(self, url: str, total: int | None, initial: int) -> None:
-        self.end()
+        if self._bar is not None and self._url == url and self._bar.total == total:
+            # The next chunk of the same file: keep one continuous bar.
+            self._bar.n = initial
+            self._bar.refresh()
+            return
+        self.close()
+        self._url = url
         self._bar = tqdm(total=total, initial=initial, unit="B", unit_scale=True,
                          unit_divisor=1024, desc=url.rsplit("/", 1)[-1][:30] or url,
                          file=self.stream, leave=False, dynamic_ncols=True)
@@ -30,7 +37,7 @@ class TerminalProgress(Progress):
         if self._bar is not None:
             self._bar.update(byte_count)
 
-    def end(self) -> None:
+    def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
             self._bar = None

@@ -10,15 +10,15 @@ The design therefore has two steps:
 
 1. While crawling, :class:`DuplicateDetector` keeps only 8-byte hashes in a
    :class:`~netcrawl.quality.keytable.CompactKeyTable` (ref, name+address, and
-   name per 25 m grid cell with the packed coordinates for the exact distance
-   test), about 150 bytes per place. A repeat is dropped at once; its fields
+   name per 50 m grid cell with the packed coordinates for the exact 25 m
+   distance test), about 150 bytes per place. A repeat is dropped at once; its fields
    go to a :class:`MergeStore` (a SQLite file on disk) under the identity of
    the record it duplicates.
 2. When a feed is closed, :func:`finalise_dataset` streams the exported file
    once, applies the stored fields to the records they belong to
-   (:func:`merge_fields`) and replaces the file atomically. JSON lines and CSV
-   are rewritten in place; for other formats the merges are written next to
-   the export as ``<export>.duplicates.jsonl`` for the user to apply.
+   (:func:`merge_fields`) and replaces the file atomically. JSON lines, CSV,
+   GeoJSON and Parquet are rewritten in place; for other formats the merges are
+   written next to the export as ``<export>.duplicates.jsonl``.
 """
 
 from __future__ import annotations
@@ -29,11 +29,12 @@ import hashlib
 import json
 import math
 import os
+import re
 import sqlite3
 import struct
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,17 +55,37 @@ _MAX_MERGED_SOURCES = 20
 #: Export formats :func:`finalise_dataset` rewrites in place.
 JSON_LINES_FORMATS = frozenset({"jsonlines", "jsonl", "jl", "ndjson"})
 CSV_FORMATS = frozenset({"csv"})
+GEOJSON_FORMATS = frozenset({"geojson"})
+PARQUET_FORMATS = frozenset({"parquet"})
+REWRITABLE_FORMATS = JSON_LINES_FORMATS | CSV_FORMATS | GEOJSON_FORMATS | PARQUET_FORMATS
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+_MASK64 = (1 << 64) - 1
 
 
 def _fold(text: object) -> str:
-    decomposed = unicodedata.normalize("NFKD", str(text).casefold())
-    plain = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
-    return " ".join(plain.split())
+    """Case, accents and punctuation removed: "Café-Noir " -> "cafe noir"."""
+    folded = str(text).casefold()
+    if not folded.isascii():
+        decomposed = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", folded).strip()
 
 
 def _hash(*parts: object) -> int:
-    digest = hashlib.blake2b("\x1f".join(str(p) for p in parts).encode(), digest_size=8).digest()
+    digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
+
+
+def _mix(*numbers: int) -> int:
+    """Cheap 64-bit hash of integers (splitmix64 steps), for keys derived from a hash."""
+    state = 0x9E3779B97F4A7C15
+    for number in numbers:
+        state = (state ^ (number & _MASK64)) * 0xBF58476D1CE4E5B9 & _MASK64
+        state = (state ^ (state >> 27)) * 0x94D049BB133111EB & _MASK64
+        state ^= state >> 31
+    return state
 
 
 def record_identity(place: dict) -> int:
@@ -127,18 +148,39 @@ def _coordinates(place: dict) -> tuple[float, float] | None:
     return lat, lon
 
 
-def _row(lat: float) -> int:
-    return math.floor(lat * _METRES_PER_DEGREE / SAME_PLACE_METRES)
+#: Grid cells twice the radius wide: a 25 m circle then touches at most 2x2 cells.
+_CELL_METRES = 2 * SAME_PLACE_METRES
 
 
-def _column(lon: float, row: int) -> int:
-    row_lat = (row + 0.5) * SAME_PLACE_METRES / _METRES_PER_DEGREE
+def _row_position(lat: float) -> float:
+    return lat * _METRES_PER_DEGREE / _CELL_METRES
+
+
+def _column_position(lon: float, row: int) -> float:
+    """Position in the row's columns; each row is scaled by the cosine of its latitude."""
+    row_lat = (row + 0.5) * _CELL_METRES / _METRES_PER_DEGREE
     scale = max(math.cos(math.radians(max(-89.9, min(89.9, row_lat)))), 1e-6)
-    return math.floor(lon * _METRES_PER_DEGREE * scale / SAME_PLACE_METRES)
+    return lon * _METRES_PER_DEGREE * scale / _CELL_METRES
 
 
-def _cell_key(spider: str, name: str, row: int, column: int) -> int:
-    return _hash("cell", spider, name, row, column)
+def _home_cell(point: tuple[float, float]) -> tuple[int, int]:
+    row = math.floor(_row_position(point[0]))
+    return row, math.floor(_column_position(point[1], row))
+
+
+def _cells_within_radius(point: tuple[float, float]) -> Iterator[tuple[int, int]]:
+    """The 2x2 cells a circle of SAME_PLACE_METRES around ``point`` can touch."""
+    y = _row_position(point[0])
+    row = math.floor(y)
+    for neighbour_row in (row, row - 1 if y - row < 0.5 else row + 1):
+        x = _column_position(point[1], neighbour_row)
+        column = math.floor(x)
+        yield neighbour_row, column
+        yield neighbour_row, column - 1 if x - column < 0.5 else column + 1
+
+
+def _cell_key(name_hash: int, row: int, column: int) -> int:
+    return _mix(name_hash, row, column)
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -191,8 +233,9 @@ class DuplicateDetector:
                 return DuplicateMatch("name_address", kept)
         name = _fold(place.get("name") or "")
         point = _coordinates(place)
-        if name and point is not None:
-            near = self._near(name, point)
+        name_hash = _hash("name", self.spider, name) if name and point is not None else None
+        if name_hash is not None and point is not None:
+            near = self._near(name_hash, point)
             if near is not None:
                 return DuplicateMatch("name_distance", near)
         identity = record_identity(place)
@@ -200,23 +243,19 @@ class DuplicateDetector:
             self._keys.add(ref, identity)
         for key in addresses:
             self._keys.add(key, identity)
-        if name and point is not None:
-            row = _row(point[0])
-            cell = _cell_key(self.spider, name, row, _column(point[1], row))
+        if name_hash is not None and point is not None:
+            cell = _cell_key(name_hash, *_home_cell(point))
             packed = _pack(*point)
             self._cells.add(cell, packed)
-            self._cell_ids.add(_hash(cell, packed), identity)
+            self._cell_ids.add(_mix(cell, packed), identity)
         return None
 
-    def _near(self, name: str, point: tuple[float, float]) -> int | None:
-        row = _row(point[0])
-        for neighbour_row in (row - 1, row, row + 1):
-            column = _column(point[1], neighbour_row)
-            for neighbour_column in (column - 1, column, column + 1):
-                cell = _cell_key(self.spider, name, neighbour_row, neighbour_column)
-                for packed in self._cells.get_all(cell):
-                    if distance_m(point, _unpack(packed)) <= SAME_PLACE_METRES:
-                        return self._cell_ids.get(_hash(cell, packed))
+    def _near(self, name_hash: int, point: tuple[float, float]) -> int | None:
+        for row, column in _cells_within_radius(point):
+            cell = _cell_key(name_hash, row, column)
+            for packed in self._cells.get_all(cell):
+                if distance_m(point, _unpack(packed)) <= SAME_PLACE_METRES:
+                    return self._cell_ids.get(_mix(cell, packed))
         return None
 
 
@@ -365,9 +404,10 @@ def finalise_dataset(
 ) -> int:
     """Apply stored duplicate fields to an exported dataset; return the records changed.
 
-    JSON lines and CSV files are streamed once and replaced atomically (one
-    record in memory at a time). Other formats raise :class:`ValueError`; use
-    :meth:`MergeStore.write_jsonl` to hand the merges over instead.
+    JSON lines, CSV, GeoJSON (one feature per line, as netcrawl's exporter
+    writes it) and Parquet (one row group at a time) are streamed once and
+    replaced atomically. Other formats or layouts raise :class:`ValueError`;
+    use :meth:`MergeStore.write_jsonl` to hand the merges over instead.
     """
     path = Path(path)
     store = merges if isinstance(merges, MergeStore) else _open_store(Path(merges))
@@ -379,6 +419,10 @@ def finalise_dataset(
             return _finalise_json_lines(path, store)
         if kind in CSV_FORMATS:
             return _finalise_csv(path, store)
+        if kind in GEOJSON_FORMATS:
+            return _finalise_geojson(path, store)
+        if kind in PARQUET_FORMATS:
+            return _finalise_parquet(path, store)
         raise ValueError(f"cannot merge duplicates into a {kind!r} export in place: {path}")
     finally:
         if store is not merges:
@@ -447,10 +491,128 @@ def _finalise_csv(path: Path, store: MergeStore) -> int:
     return changed
 
 
-def iter_records(path: str | Path) -> Iterable[dict]:
-    """Records of a JSON lines export, one at a time (used by tests and tools)."""
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                yield json.loads(line)
+def _feature_record(feature: dict) -> dict:
+    record = dict(feature.get("properties") or {})
+    geometry = feature.get("geometry") or {}
+    if geometry.get("type") == "Point" and len(geometry.get("coordinates") or []) >= 2:
+        record["lon"], record["lat"] = geometry["coordinates"][:2]
+    return record
 
+
+def _record_feature(record: dict) -> dict:
+    properties = {k: v for k, v in record.items() if k not in ("lat", "lon")}
+    point = _coordinates(record)
+    if point is None:
+        return {"type": "Feature", "geometry": None, "properties": dict(record)}
+    geometry = {"type": "Point", "coordinates": [point[1], point[0]]}
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def _finalise_geojson(path: Path, store: MergeStore) -> int:
+    """Rewrite a FeatureCollection written one feature per line (netcrawl's exporter)."""
+    changed = 0
+    with open(path, encoding="utf-8") as source, _atomic_text(path) as out:
+        header = source.readline()
+        if not header.startswith('{"type":"FeatureCollection","features":['):
+            raise ValueError(f"not a line-per-feature GeoJSON export: {path}")
+        out.write(header)
+        for line in source:
+            body = line.rstrip("\n")
+            separator = "," if body.endswith(",") else ""
+            body = body.removesuffix(",")
+            if not body.startswith('{"type":"Feature"'):
+                out.write(line)  # the footer
+                continue
+            record = _feature_record(json.loads(body))
+            merged, was_changed = _apply(record, store)
+            if was_changed:
+                changed += 1
+                body = json.dumps(_record_feature(merged), ensure_ascii=False,
+                                  separators=(",", ":"))
+            out.write(body + separator + "\n")
+    return changed
+
+
+def _parquet_cell(value: object, is_float: bool) -> object:
+    if value is None:
+        return None
+    if is_float:
+        try:
+            return float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
+    return _csv_cell(value)
+
+
+def _finalise_parquet(path: Path, store: MergeStore) -> int:
+    """Rewrite a Parquet export one row group at a time, keeping its schema."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    changed = 0
+    source = pq.ParquetFile(path)
+    schema = source.schema_arrow
+    float_columns = {f.name for f in schema if pa.types.is_floating(f.type)}
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    try:
+        with pq.ParquetWriter(temporary, schema) as writer:
+            for group in range(source.num_row_groups):
+                rows = source.read_row_group(group).to_pylist()
+                for index, row in enumerate(rows):
+                    record = {k: v for k, v in row.items() if v not in (None, "")}
+                    if isinstance(record.get("extras"), str):
+                        with contextlib.suppress(ValueError):
+                            record["extras"] = json.loads(record["extras"])
+                    merged, was_changed = _apply(record, store)
+                    if was_changed:
+                        changed += 1
+                        rows[index] = {
+                            name: _parquet_cell(merged.get(name), name in float_columns)
+                            for name in schema.names
+                        }
+                writer.write_table(pa.Table.from_pylist(rows, schema=schema))
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return changed
+
+
+def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[dict]:
+    """Records of an export (JSON lines, CSV, GeoJSON, Parquet), one at a time.
+
+    Values come back as the format stores them (CSV and Parquet cells are text,
+    ``extras`` decoded from JSON); empty cells are left out like absent fields.
+    """
+    path = Path(path)
+    kind = format_of(path, fmt)
+    if kind in PARQUET_FORMATS:
+        import pyarrow.parquet as pq
+
+        source = pq.ParquetFile(path)
+        for group in range(source.num_row_groups):
+            for row in source.read_row_group(group).to_pylist():
+                yield _decoded({k: v for k, v in row.items() if v not in (None, "")})
+        return
+    with open(path, encoding="utf-8", newline="") as source:
+        if kind in CSV_FORMATS:
+            for row in csv.DictReader(source):
+                yield _decoded({k: v for k, v in row.items() if v not in (None, "")})
+        elif kind in GEOJSON_FORMATS:
+            for line in source:
+                body = line.strip().removesuffix(",")
+                if body.startswith('{"type":"Feature"'):
+                    yield _feature_record(json.loads(body))
+        else:
+            for line in source:
+                if line.strip():
+                    yield json.loads(line)
+
+
+def _decoded(record: dict) -> dict:
+    if isinstance(record.get("extras"), str):
+        with contextlib.suppress(ValueError):
+            record["extras"] = json.loads(record["extras"])
+    return record

@@ -75,3 +75,19 @@ def write_fill_rates(export_path: str | Path, document: Mapping) -> Path:
             os.unlink(temporary)
         raise
     return target
+
+
+def count_export(
+    path: str | Path, fmt: str | None = None, fields: Iterable[str] = PLACE_FIELDS
+) -> FillRateCounter:
+    """Fill rates of an export file, read one record at a time.
+
+    Used after duplicate finalisation rewrote the file: merged fields then
+    count, which the pipeline's running counter could not know.
+    """
+    from netcrawl.quality.duplicates import iter_records
+
+    counter = FillRateCounter(fields)
+    for record in iter_records(path, fmt):
+        counter.add(record)
+    return counter

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_ROOT, SAMPLE_SITE, run_scrapy
 from crawl_site_builder import (
+    STORES,
     build_test_site,
     crawled_urls,
     final_stats,
@@ -73,6 +74,8 @@ def _crawl(*args: str, output: Path) -> tuple[str, list[dict]]:
         "DOWNLOAD_MAXSIZE=100000",
         "-s",
         "HTTPCACHE_ENABLED=False",
+        "-s",
+        "NETCRAWL_RUNS_ENABLED=False",  # no run records in data/runs from tests
         "-O",
         str(output),
     )
@@ -183,22 +186,25 @@ def test_urls_file_argument(tmp_path, test_site):
     base, _ = test_site
     urls_file = tmp_path / "urls.txt"
     urls_file.write_text(
-        f"# stores to crawl\n\n{base}stores/berlin.html\n  {base}stores/paris.html  \n",
+        f"# stores to crawl\n\n{base}stores/berlin.html\n  {base}stores/paris.html  \n"
+        f"{base}sitemaps/pages.txt  # a sitemap as start URL\n",
         encoding="utf-8",
     )
     log, items = _crawl(
         "-a",
         f"urls_file={urls_file}",
         "-s",
-        "DEPTH_LIMIT=0",
-        "-s",
-        "CLOSESPIDER_PAGECOUNT=0",
+        "DEPTH_LIMIT=1",
         output=tmp_path / "out.jsonl",
     )
     _assert_clean_log(log)
     crawled = crawled_urls(log)
     assert base + "stores/berlin.html" in crawled and base + "stores/paris.html" in crawled
-    assert {"Kiezladen Berlin Mitte", "Boutique Paris Marais"} <= {i["name"] for i in items}
+    assert base + "only-in-sitemap.html" in crawled  # listed only in the start sitemap
+    assert base + "about.html" in crawled  # depth 1: listed in the sitemap
+    assert base not in crawled and base + "stores/" not in crawled  # depth 2: about.html's links
+    # Start pages, plus the robots.txt sitemaps' pages (Madrid) at depth 1.
+    assert {i["name"] for i in items} == {store[0] for store in STORES.values()}
 
 
 def _write_local_site(root: Path) -> None:
@@ -280,8 +286,15 @@ def test_sample_site_yields_a_place_per_storepage(tmp_path):
     assert len(items) >= 10
     for item in items:
         assert item.get("name") and item.get("source_url"), item
-    store_pages = [
-        p.name for p in (SAMPLE_SITE / "stores").glob("*.html") if p.name != "index.html"
-    ]
-    sources = {item["source_url"].rsplit("/", 1)[1] for item in items}
-    assert set(store_pages) <= sources
+    # Every store page whose place is in its markup yields it (text-only and API-only
+    # pages need the text/API extractors wired into the spider's hooks).
+    expected = json.loads((SAMPLE_SITE / "EXPECTED.json").read_text(encoding="utf-8"))
+    markup_pages = {
+        place["page"]
+        for place in expected["places"]
+        if place.get("source_format")
+        in {"jsonld", "microdata", "rdfa", "microformats", "opengraph"}
+    }
+    assert len(markup_pages) >= 10
+    sources = {item["source_url"].split("/", 3)[3] for item in items}
+    assert markup_pages <= sources

@@ -198,12 +198,14 @@ def test_sigkill_leaves_latest_on_previous_complete_run(two_crawls, tmp_path):
 
 
 def test_fail_on_health_exits_non_zero(two_crawls, tmp_path):
-    source_runs, _, new = two_crawls
+    source_runs, _, _new = two_crawls
     runs = tmp_path / "runs"
     shutil.copytree(source_runs, runs, symlinks=True)
     site = build_site(tmp_path / "site", {"alpha": V1["alpha"]})  # 1 place instead of 5
-    result = crawl(site, runs, "--fail-on-health")
+    own_feed = tmp_path / "mine.jsonl"
+    result = crawl(site, runs, "--fail-on-health", "-O", str(own_feed))
     assert result.returncode == 3, result.stderr[-3000:]
+    assert len(own_feed.read_text().splitlines()) == 1  # the user's feeds are kept
     assert "Health checks FAILED: item_count: 1 places, 20% of the previous run's 5" in (
         result.stderr)
     latest_run = runs / "places" / os.readlink(runs / "places" / "latest")

@@ -53,7 +53,7 @@ def runs(tmp_path):
 
 
 def test_report_sections_and_escaping(runs):
-    store, old, new = runs
+    store, _old, new = runs
     page = build_report(new, store.previous_complete(new))
     assert "<script>alert" not in page
     assert "Alpha &lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co" in page

@@ -15,6 +15,7 @@ from netcrawl.discovery.sitemaps import (
     URLSET,
     SitemapTooLarge,
     default_sitemap_url,
+    looks_like_sitemap,
     read_sitemap,
 )
 
@@ -131,3 +132,21 @@ def test_gzip_bomb_is_refused():
 
 def test_default_sitemap_url():
     assert default_sitemap_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080/sitemap.xml"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://x.example/sitemap.xml", True),
+        ("https://x.example/sitemaps/sitemap-stores.xml.gz", True),
+        ("https://x.example/store-sitemap.txt", True),
+        ("https://x.example/sitemap_index.xml?page=2", True),
+        ("https://x.example/stores/", False),
+        ("https://x.example/sitemaps/pages.txt", True),
+        ("https://x.example/sitemap/", False),
+        ("https://x.example/sitemap.html", False),
+        ("https://x.example/feed.xml", False),
+    ],
+)
+def test_looks_like_sitemap(url, expected):
+    assert looks_like_sitemap(url) is expected

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import PROJECT_ROOT, run_scrapy
+from conftest import run_scrapy
 from test_export_formats import PLACES, assert_rfc7946_feature_collection, read_back
 
 FORMATS = ("jsonl", "csv", "geojson", "parquet")
@@ -54,12 +54,25 @@ class TinySpider(scrapy.Spider):
 '''
 
 
+BROKEN_EXPORTER = '''
+from netcrawl.exporters.geojson import GeoJsonItemExporter
+
+
+class BrokenExporter(GeoJsonItemExporter):
+    """Fails while writing its footer, as a full disk would."""
+
+    def finish_exporting(self):
+        raise OSError("No space left on device (simulated)")
+'''
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
     (root / "tinyspiders").mkdir(parents=True)
     (root / "tinyspiders" / "__init__.py").write_text("")
     (root / "tinyspiders" / "tiny.py").write_text(SPIDER)
+    (root / "tinyspiders" / "broken.py").write_text(BROKEN_EXPORTER)
     (root / "tiny_settings.py").write_text(
         textwrap.dedent(
             """
@@ -69,8 +82,11 @@ def project(tmp_path: Path) -> Path:
             NEWSPIDER_MODULE = "tinyspiders"
             COMMANDS_MODULE = ""
             ITEM_PIPELINES = {}
+            ADDONS = {}
+            EXTENSIONS = {}
             LOG_LEVEL = "INFO"
             NETCRAWL_PARQUET_ROW_GROUP_SIZE = 2
+            FEED_EXPORTERS = {**FEED_EXPORTERS, "broken": "tinyspiders.broken.BrokenExporter"}
             """
         )
     )
@@ -148,8 +164,19 @@ def test_killed_crawl_leaves_final_file_untouched(project: Path, source, tmp_pat
     final.write_text('{"type":"FeatureCollection","features":[]}\n', encoding="utf-8")
     before = final.read_bytes()
     child = subprocess.Popen(
-        [sys.executable, "-m", "scrapy", "crawl", "tiny", "-a", f"source={source(PLACES)}",
-         "-a", "hang=1", "-O", str(final)],
+        [
+            sys.executable,
+            "-m",
+            "scrapy",
+            "crawl",
+            "tiny",
+            "-a",
+            f"source={source(PLACES)}",
+            "-a",
+            "hang=1",
+            "-O",
+            str(final),
+        ],
         cwd=project,
         env=dict(os.environ, PYTHONUNBUFFERED="1"),
         stdout=subprocess.DEVNULL,
@@ -179,10 +206,38 @@ def test_killed_crawl_leaves_final_file_untouched(project: Path, source, tmp_pat
     assert read_back(final) == PLACES[:1]
 
 
-def test_project_settings_register_the_exporters() -> None:
-    result = run_scrapy("settings", "--get", "FEED_EXPORTERS", cwd=PROJECT_ROOT)
-    assert result.returncode == 0, result.stderr[-2000:]
-    exporters = json.loads(result.stdout)
-    assert exporters["geojson"] == "netcrawl.exporters.geojson.GeoJsonItemExporter"
-    assert exporters["parquet"] == "netcrawl.exporters.parquet.ParquetItemExporter"
-    assert exporters["csv"] == "netcrawl.exporters.csv.PlaceCsvItemExporter"
+def test_export_failing_at_the_end_leaves_no_file(project: Path, source, tmp_path: Path) -> None:
+    final = tmp_path / "places.broken"
+    result = crawl(project, source(PLACES), "-O", str(final))
+    assert "No space left on device (simulated)" in result.stderr
+    assert "did not finish; its temporary file was removed" in result.stderr
+    assert list(tmp_path.glob("*places.broken*")) == []
+
+
+def test_project_settings_map_extensions_to_our_exporters() -> None:
+    """``-O x.<ext>`` picks the format named like the extension (Scrapy's CLI rule)."""
+    from scrapy.settings import Settings
+    from scrapy.utils.conf import feed_process_params_from_cli
+    from scrapy.utils.misc import load_object
+
+    settings = Settings()
+    settings.setmodule("netcrawl.settings", priority="project")
+    feeds = feed_process_params_from_cli(
+        settings, [], overwrite_output=[f"out/places.{fmt}" for fmt in FORMATS]
+    )
+    assert {uri: options["format"] for uri, options in feeds.items()} == {
+        f"out/places.{fmt}": fmt for fmt in FORMATS
+    }
+    exporters = settings.getwithbase("FEED_EXPORTERS")
+    expected = {
+        "jsonl": "netcrawl.exporters.jsonl.PlaceJsonLinesItemExporter",
+        "csv": "netcrawl.exporters.csv.PlaceCsvItemExporter",
+        "geojson": "netcrawl.exporters.geojson.GeoJsonItemExporter",
+        "parquet": "netcrawl.exporters.parquet.ParquetItemExporter",
+    }
+    for fmt, path in expected.items():
+        assert exporters[fmt] == path
+        load_object(path)
+    storages = settings.getwithbase("FEED_STORAGES")
+    for scheme in ("", "file"):
+        assert storages[scheme] == "netcrawl.exporters.storage.AtomicFileFeedStorage"

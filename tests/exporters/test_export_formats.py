@@ -192,6 +192,21 @@ def test_fields_option_selects_and_orders_columns(tmp_path: Path) -> None:
     assert pq.read_schema(parquet_path).names == fields
 
 
+def test_fields_mapping_renames_columns(tmp_path: Path) -> None:
+    fields = {"name": "title", "lat": "y", "lon": "x"}
+    csv_path = tmp_path / "places.csv"
+    write_places(PLACES, csv_path, fields=fields)
+    lines = csv_path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "title,y,x"
+    assert lines[2] == "Copperleaf Dam,,"
+    parquet_path = tmp_path / "places.parquet"
+    write_places(PLACES, parquet_path, fields=fields)
+    schema = pq.read_schema(parquet_path)
+    assert schema.names == ["title", "y", "x"]
+    assert str(schema.field("y").type) == "double"
+    assert pd.read_parquet(parquet_path)["y"].iloc[0] == 48.8736
+
+
 def test_parquet_schema_is_fixed_and_typed(tmp_path: Path) -> None:
     path = tmp_path / "places.parquet"
     write_places([{"name": "no coordinates, no email"}], path)

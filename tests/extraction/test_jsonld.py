@@ -488,3 +488,33 @@ def test_string_reference_to_a_graph_node_is_resolved():
     [place] = places_of(page(json.dumps(data)))
     assert place["street_address"] == "Link St 1"
     assert "addr_full" not in place
+
+
+def test_country_only_address_does_not_make_a_place():
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "publisher": {
+            "@type": "Organization",
+            "name": "Daily",
+            "address": {"addressCountry": "US"},
+        },
+    }
+    assert places_of(page(json.dumps(data))) == []
+
+
+def test_hostile_nesting_does_not_crash():
+    deep = {"@type": "Organization", "name": "root"}
+    current = deep
+    for level in range(900):
+        current["subOrganization"] = {
+            "@type": "Organization",
+            "name": f"n{level}",
+            "address": f"{level} Road",
+        }
+        current = current["subOrganization"]
+    result = extract_places(page(json.dumps(deep)), URL)
+    assert result.problems == []
+    assert [p["name"] for p in result.places[:2]] == ["n0", "n1"]
+    result = extract_places(page("[" * 50000), URL)
+    assert (result.places, result.problems) == ([], ["invalid_jsonld"])

@@ -193,3 +193,18 @@ def test_rdfa_ignores_other_vocabularies():
       <span property="name">Foaf Org</span><span property="address">1 Road</span></div>
       <head><meta property="og:title" content="T"></head>"""
     assert places_of(html) == []
+
+
+def test_line_breaks_and_scripts_inside_values():
+    html = """<div itemscope itemtype="http://schema.org/Store">
+      <h2 itemprop="name">Shop<br>North</h2>
+      <div itemprop="address" itemscope itemtype="http://schema.org/PostalAddress">
+      <p itemprop="streetAddress">10 Main St<br/>Suite 5<script>var x = 1;</script></p>
+      <span itemprop="addressLocality">Leeds</span></div></div>
+      <div vocab="http://schema.org/" typeof="Store"><span property="name">Shop<br>South</span>
+      <span property="address">1 Road<br>Leeds</span></div>"""
+    places = places_of(html)
+    assert [(p["name"], p.get("street_address"), p.get("addr_full")) for p in places] == [
+        ("Shop North", "10 Main St Suite 5", None),
+        ("Shop South", None, "1 Road Leeds"),
+    ]

@@ -6,6 +6,7 @@ Not a conftest.py: a second module named ``conftest`` would shadow
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -83,3 +84,18 @@ def send_body(handler: BaseHTTPRequestHandler, status: int, body: bytes,
     handler.wfile.flush()
     if cut_after is not None:
         handler.close_connection = True
+
+
+def send_range(handler: BaseHTTPRequestHandler, data: bytes, etag: str = '"v1"',
+               cut_after: int | None = None) -> None:
+    """Honour ``Range: bytes=a-`` / ``a-b`` like a well-behaved server (206 or 200)."""
+    match = re.fullmatch(r"bytes=(\d+)-(\d*)", handler.headers.get("Range", ""))
+    if match is None:
+        send_body(handler, 200, data, headers={"ETag": etag, "Accept-Ranges": "bytes"},
+                  cut_after=cut_after)
+        return
+    first = int(match.group(1))
+    last = min(int(match.group(2)) if match.group(2) else len(data) - 1, len(data) - 1)
+    send_body(handler, 206, data[first:last + 1], cut_after=cut_after, headers={
+        "Content-Range": f"bytes {first}-{last}/{len(data)}", "ETag": etag,
+        "Accept-Ranges": "bytes"})

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_scrapy  # tests/conftest.py
-from scripted_http import ScriptedServer, running_scripted_server, send_body
+from scripted_http import ScriptedServer, running_scripted_server, send_body, send_range
 
 from netcrawl.serving import StaticFileServer
 
@@ -98,11 +98,8 @@ def test_resumes_with_range_after_a_dropped_connection(tmp_path: Path,
             send_body(handler, 200, DATA, headers={"Accept-Ranges": "bytes", "ETag": '"v1"'},
                       cut_after=half)
             return
-        match = re.fullmatch(r"bytes=(\d+)-", handler.headers.get("Range", ""))
-        assert match and handler.headers.get("If-Range") == '"v1"'
-        first = int(match.group(1))
-        send_body(handler, 206, DATA[first:], headers={
-            "Content-Range": f"bytes {first}-{len(DATA) - 1}/{len(DATA)}", "ETag": '"v1"'})
+        assert handler.headers.get("If-Range") == '"v1"'
+        send_range(handler, DATA)
 
     scripted_server.routes["/flaky.jsonl"] = flaky
     output = tmp_path / "flaky.jsonl"
@@ -112,9 +109,45 @@ def test_resumes_with_range_after_a_dropped_connection(tmp_path: Path,
     assert output.read_bytes() == DATA
     requests = scripted_server.requests_for("/flaky.jsonl")
     assert len(requests) == 2
-    assert requests[0].headers["Range"] == "bytes=0-"
-    assert requests[1].headers["Range"] == f"bytes={half}-"
+    assert requests[0].headers["Range"] == "bytes=0-67108863"  # default --chunk-size 64M
+    assert requests[1].headers["Range"] == f"bytes={half}-{half + 64 * 1024 * 1024 - 1}"
     assert f"resuming from byte {half}" in result.stderr
+    assert leftovers(tmp_path) == []
+
+
+def test_chunked_range_requests_and_a_cut_in_the_middle(
+        tmp_path: Path, scripted_server: ScriptedServer) -> None:
+    def chunks(handler: BaseHTTPRequestHandler, number: int) -> None:
+        # The third request is cut after 1000 bytes; the rest resumes from there.
+        send_range(handler, DATA, cut_after=1000 if number == 3 else None)
+
+    scripted_server.routes["/chunks.bin"] = chunks
+    output = tmp_path / "chunks.bin"
+    # 32 KiB chunks: more requests than the project's DEPTH_LIMIT (4) would allow.
+    result = run_scrapy("download", scripted_server.url("/chunks.bin"), "-o", str(output),
+                        "--chunk-size", "32K", "--sha256", DATA_SHA256, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert output.read_bytes() == DATA
+    ranges = [seen.headers["Range"] for seen in scripted_server.requests_for("/chunks.bin")]
+    k = 32 * 1024
+    starts = [0, k, 2 * k, 2 * k + 1000, *range(3 * k + 1000, len(DATA), k)]
+    assert ranges == [f"bytes={start}-{start + k - 1}" for start in starts]
+    assert all(seen.headers.get("If-Range") == '"v1"'
+               for seen in scripted_server.requests_for("/chunks.bin")[1:])
+
+
+def test_static_server_as_a_source_and_a_stale_part(tmp_path: Path) -> None:
+    served = tmp_path / "served"
+    served.mkdir()
+    (served / "data.bin").write_bytes(DATA)
+    output = tmp_path / "data.bin"
+    # A .part of unknown origin (no sidecar) must not be glued to the download.
+    (tmp_path / "data.bin.part").write_bytes(b"garbage")
+    with StaticFileServer(served) as good:
+        result = run_scrapy("download", f"{good.url}data.bin", "-o", str(output),
+                            "--chunk-size", "100K", timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert output.read_bytes() == DATA
     assert leftovers(tmp_path) == []
 
 
@@ -160,3 +193,24 @@ def test_usage_errors(tmp_path: Path) -> None:
     assert result.returncode == 2 and "64 hexadecimal digits" in result.stderr
     result = run_scrapy("download", "--help")
     assert result.returncode == 0 and "--mirror URL" in result.stdout
+
+
+def test_a_later_run_resumes_the_part_file(tmp_path: Path,
+                                           scripted_server: ScriptedServer) -> None:
+    scripted_server.routes["/again.bin"] = lambda handler, n: send_range(handler, DATA)
+    url = scripted_server.url("/again.bin")
+    output = tmp_path / "again.bin"
+    third = len(DATA) // 3
+    (tmp_path / "again.bin.part").write_bytes(DATA[:third])
+    (tmp_path / "again.bin.part.json").write_text(
+        f'{{"url": "{url}", "etag": "\\"v1\\"", "last_modified": null, "total": {len(DATA)}}}')
+    (tmp_path / "again.bin.part.segment").write_bytes(b"half-received, unverified")
+    result = run_scrapy("download", url, "-o", str(output), "--sha256", DATA_SHA256,
+                        timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert output.read_bytes() == DATA
+    (first,) = scripted_server.requests_for("/again.bin")
+    assert first.headers["Range"].startswith(f"bytes={third}-")
+    assert first.headers["If-Range"] == '"v1"'
+    assert f"resuming {output}.part ({third} bytes)" in result.stderr
+    assert leftovers(tmp_path) == []

@@ -176,13 +176,15 @@ def test_probe_http_and_robots_on_plain_http(tmp_path: Path) -> None:
     (tmp_path / "robots.txt").write_text("User-agent: netcrawl\nDisallow: /\n")
     (tmp_path / "shop").mkdir()
     with StaticFileServer(tmp_path) as server:
-        result = run_scrapy("probe", f"{server.url}shop", "--http", "--robots", "--json")
-        table = run_scrapy("probe", f"{server.url}shop", "--http", "--robots")
+        base_url = server.url
+        result = run_scrapy("probe", f"{base_url}shop", "--http", "--robots", "--json")
+        table = run_scrapy("probe", f"{base_url}shop", "--http", "--robots")
     (report,) = json_reports(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr
     assert report["http"]["status"] == 301
-    assert report["http"]["location"] == f"{server.url}shop/"
+    assert report["http"]["location"] == f"{base_url}shop/"
     assert report["robots"]["allowed"] is False
+    assert table.returncode == 0, table.stdout + table.stderr
     assert "REDIRECT" in table.stdout and "ALLOWED /" in table.stdout
 
 

@@ -188,16 +188,74 @@ def test_finalise_csv_export_and_merges_from_jsonl_side_file(tmp_path):
     assert json.loads(rows[0]["extras"]) == {"openingHours": "Mo-Fr 9-5", "merged_from": ["u2"]}
     assert rows[1]["email"] == "b@example.de"
     assert rows[1]["lat"] == "50.7"
-    assert open(export, newline="").read().count("\r\n") == 3  # line endings kept
+    assert export.read_bytes().count(b"\r\n") == 3  # line endings kept
 
 
 def test_finalise_other_formats_is_refused_clearly(tmp_path):
     store = MergeStore()
     _detect_and_store(RECORDS, store)
-    export = tmp_path / "out.parquet"
-    export.write_bytes(b"PAR1")
-    with pytest.raises(ValueError, match="cannot merge duplicates into a 'parquet' export"):
+    export = tmp_path / "out.xml"
+    export.write_text("<items/>")
+    with pytest.raises(ValueError, match="cannot merge duplicates into a 'xml' export"):
         finalise_dataset(export, store)
+    geojson = tmp_path / "pretty.geojson"
+    geojson.write_text('{\n  "type": "FeatureCollection",\n  "features": []\n}\n')
+    with pytest.raises(ValueError, match="not a line-per-feature GeoJSON export"):
+        finalise_dataset(geojson, store)
+    assert geojson.read_text().startswith('{\n  "type"')  # untouched
+    store.close()
+
+
+def test_finalise_geojson_export_written_by_netcrawl(tmp_path):
+    from netcrawl.exporters.geojson import GeoJsonItemExporter
+
+    store = MergeStore()
+    kept = _detect_and_store(RECORDS, store)
+    export = tmp_path / "out.geojson"
+    with open(export, "wb") as out:
+        exporter = GeoJsonItemExporter(out)
+        exporter.start_exporting()
+        for record in kept:
+            exporter.export_item(record)
+        exporter.finish_exporting()
+    assert finalise_dataset(export, store) == 2
+    document = json.loads(export.read_text())  # still one valid FeatureCollection
+    first, second = document["features"]
+    assert first["geometry"] is None
+    assert first["properties"]["phone"] == "+4930901820"
+    assert second["geometry"] == {"type": "Point", "coordinates": [7.1, 50.7]}
+    assert second["properties"]["email"] == "b@example.de"
+    assert second["properties"]["extras"] == {"merged_from": ["u3"]}
+    assert [r["name"] for r in iter_records(export)] == ["A", "B"]
+    store.close()
+
+
+def test_finalise_parquet_export_keeps_schema(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    store = MergeStore()
+    kept = _detect_and_store(RECORDS, store)
+    schema = pa.schema(
+        [("ref", pa.string()), ("name", pa.string()), ("city", pa.string()),
+         ("phone", pa.string()), ("email", pa.string()), ("lat", pa.float64()),
+         ("lon", pa.float64()), ("source_url", pa.string()), ("spider", pa.string()),
+         ("extras", pa.string())],
+        metadata={b"netcrawl.extras_encoding": b"json"},
+    )
+    rows = [{name: (json.dumps(r[name]) if name == "extras" and name in r else r.get(name))
+             for name in schema.names} for r in kept]
+    export = tmp_path / "out.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), export)
+    assert finalise_dataset(export, store) == 2
+    table = pq.read_table(export)
+    assert table.schema.equals(schema, check_metadata=True)
+    records = table.to_pylist()
+    assert records[0]["phone"] == "+4930901820"
+    assert json.loads(records[0]["extras"]) == {"openingHours": "Mo-Fr 9-5",
+                                                "merged_from": ["u2"]}
+    assert (records[1]["email"], records[1]["lat"]) == ("b@example.de", 50.7)
+    assert [r["name"] for r in iter_records(export)] == ["A", "B"]
     store.close()
 
 
@@ -209,3 +267,28 @@ def test_finalise_without_merges_leaves_the_file_untouched(tmp_path):
     assert finalise_dataset(export, store) == 0
     assert export.stat().st_mtime_ns == before
     store.close()
+
+
+def test_25_metre_test_agrees_with_brute_force_distance():
+    import math
+    import random
+
+    rng = random.Random(3)
+    checked = 0
+    for _ in range(400):
+        lat, lon = rng.uniform(-70, 70), rng.uniform(-179, 179)
+        bearing, metres = rng.uniform(0, 2 * math.pi), rng.uniform(0, 60)
+        other = (
+            lat + metres * math.cos(bearing) / 111_320,
+            lon + metres * math.sin(bearing) / (111_320 * math.cos(math.radians(lat))),
+        )
+        distance = distance_m((lat, lon), other)
+        if abs(distance - 25) < 0.5:
+            continue  # float32 packing: ~1 m precision at the border is not specified
+        detector = DuplicateDetector("places")
+        detector.check({"name": "Same", "lat": lat, "lon": lon, "source_url": "a"})
+        match = detector.check({"name": "Same", "lat": other[0], "lon": other[1],
+                                "source_url": "b"})
+        assert (match is not None) == (distance <= 25), (lat, lon, other, distance)
+        checked += 1
+    assert checked > 350

@@ -16,7 +16,7 @@ import json
 import re
 from functools import lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import chompjs
 from lxml import etree
@@ -67,8 +67,10 @@ _DATA_FILE = re.compile(
 _ENDPOINT_ATTRIBUTE = re.compile(r"^data-(?:[\w-]*-)?(?:api|endpoint|json)(?:-url|-src)?$")
 _MAYBE_ENDPOINT_ATTRIBUTE = re.compile(r"^data-(?:[\w-]*-)?(?:url|source|feed|src)$")
 _DATA_URL = re.compile(
-    r"(?:/api/|/api\b|ajax|wp-json|graphql|\.json|\.geojson|\.kml|\.xml|\.ndjson|/feeds?/|"
-    r"locat|store|dealer|branch|retailer|outlet|\.php\?)", re.I
+    r"(?:/api/|/api\b|ajax|wp-json|graphql|\.json|\.geojson|\.kml|\.xml|\.ndjson|/feeds?/|\.php\?|"
+    r"[/_-](?:stores?|store-?locator|locations?|locator|dealers?|branch(?:es)?|retailers?|"
+    r"outlets?|stockists?|shops?|filialen|standorte)(?:[/?._-]|$))",
+    re.I,
 )
 _ASSET = re.compile(r"\.(?:js|mjs|css|png|jpe?g|gif|svg|webp|ico|woff2?|ttf|mp4|pdf|html?)(?:\?|$)",
                     re.I)
@@ -88,7 +90,12 @@ def site_of(host: str) -> str:
     """The registrable domain of ``host`` (``www.shop.co.uk`` -> ``shop.co.uk``)."""
     host = host.lower().rstrip(".")
     parts = _domain_splitter()(host)
-    return parts.top_domain_under_public_suffix or host
+    if parts.top_domain_under_public_suffix:
+        return parts.top_domain_under_public_suffix
+    if parts.suffix or host.replace(".", "").isdigit() or ":" in host:
+        return host  # an IP address, or a public suffix itself
+    # A name under no known suffix (``shop.example``, ``intranet.local``): its last two labels.
+    return ".".join(host.split(".")[-2:])
 
 
 def same_site(url: str, page_url: str) -> bool:
@@ -109,19 +116,22 @@ def clean_endpoint(raw: str) -> str | None:
     if match:
         raw = raw[: match.start()]
     parts = urlsplit(raw)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if v]
-    cleaned = urlunsplit(parts._replace(query=urlencode(query), fragment=""))
+    # ``key=`` with nothing after it was followed by a variable; a bare ``flag`` is kept.
+    query = "&".join(item for item in parts.query.split("&") if item and not item.endswith("="))
+    cleaned = urlunsplit(parts._replace(query=query, fragment=""))
     if not cleaned or cleaned in ("/", "//") or cleaned.startswith(("#", "javascript:", "data:")):
         return None
     return cleaned
 
 
 def _script_urls(text: str) -> list[str]:
-    urls = [m.group("url") for m in _CALL.finditer(text)]
-    urls += [m.group("url") for m in _XHR_OPEN.finditer(text)]
-    urls += [m.group("url") for m in _URL_OPTION.finditer(text) if _DATA_URL.search(m.group("url"))]
-    urls += [m.group("url") for m in _DATA_FILE.finditer(text)]
-    return urls
+    """URLs the script calls, in the order the script names them."""
+    found = [(m.start("url"), m.group("url")) for m in _CALL.finditer(text)]
+    found += [(m.start("url"), m.group("url")) for m in _XHR_OPEN.finditer(text)]
+    found += [(m.start("url"), m.group("url")) for m in _URL_OPTION.finditer(text)
+              if _DATA_URL.search(m.group("url"))]
+    found += [(m.start("url"), m.group("url")) for m in _DATA_FILE.finditer(text)]
+    return [url for _, url in sorted(found)]
 
 
 def _attribute_urls(root: etree._Element) -> list[str]:

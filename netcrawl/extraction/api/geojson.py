@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from netcrawl.extraction.api.records import (
-    _Fields,
-    _gather,
+    RecordFields,
     build_place,
+    gather_fields,
     has_address,
     is_place,
     parse_pair,
@@ -28,8 +28,8 @@ def _ring_centre(ring: Any) -> tuple[float, float] | None:
         points = points[:-1]  # a closed ring repeats its first vertex
     if not points:
         return None
-    lat = sum(point[0] for point in points) / len(points)
-    lon = sum(point[1] for point in points) / len(points)
+    lat = round(sum(point[0] for point in points) / len(points), 7)
+    lon = round(sum(point[1] for point in points) / len(points), 7)
     return (lat, lon) if valid_coordinates(lat, lon) else None
 
 
@@ -61,11 +61,11 @@ def geometry_coordinates(geometry: Any) -> tuple[float, float] | None:
 def feature_to_place(feature: dict, url: str | None, *, require_coordinates: bool = False,
                      source_format: str = "api") -> dict | None:
     """The place a GeoJSON ``Feature`` describes, or None (no name/address: not a place)."""
-    fields = _Fields()
+    fields = RecordFields()
     fields.coordinates = geometry_coordinates(feature.get("geometry"))
     properties = feature.get("properties")
     if isinstance(properties, dict):
-        _gather(properties, fields, 0, None)
+        gather_fields(properties, fields, 0, None)
     if "ref" not in fields.values and isinstance(feature.get("id"), str | int):
         fields.offer("ref", feature["id"])
     place = build_place(fields, url, source_format)

@@ -12,10 +12,10 @@ from __future__ import annotations
 from lxml import etree
 
 from netcrawl.extraction.api.records import (
-    _Fields,
-    _gather,
+    RecordFields,
     build_place,
     clean_text,
+    gather_fields,
     has_address,
     is_place,
     valid_coordinates,
@@ -64,13 +64,14 @@ def _placemark_coordinates(placemark: etree._Element) -> tuple[float, float] | N
             points = points[:-1]
         if points:
             count = len(points)
-            return sum(p[0] for p in points) / count, sum(p[1] for p in points) / count
+            return (round(sum(p[0] for p in points) / count, 7),
+                    round(sum(p[1] for p in points) / count, 7))
     return None
 
 
-def _child_text(placemark: etree._Element, name: str) -> str | None:
+def _child_text(placemark: etree._Element, name: str, line_separator: str = ", ") -> str | None:
     found = _child_xpath(placemark, name=name)
-    return clean_text(found[0].text) if found and found[0].text else None
+    return clean_text(found[0].text, line_separator) if found and found[0].text else None
 
 
 def placemark_to_place(placemark: etree._Element, url: str | None) -> dict | None:
@@ -87,14 +88,14 @@ def placemark_to_place(placemark: etree._Element, url: str | None) -> dict | Non
         text = _child_text(placemark, element)
         if text:
             record[key] = text  # the placemark's own elements win over ExtendedData
-    fields = _Fields()
+    fields = RecordFields()
     fields.coordinates = _placemark_coordinates(placemark)
     is_point = bool(_POINT_COORDINATES(placemark))
     if placemark.get("id"):
         fields.offer("ref", placemark.get("id"))
-    _gather(record, fields, 0, None)
+    gather_fields(record, fields, 0, None)
     place = build_place(fields, url, "api")
-    description = _child_text(placemark, "description")
+    description = _child_text(placemark, "description", " ")
     if description:
         place.setdefault("extras", {})["description"] = description
     if not is_point and not has_address(place):

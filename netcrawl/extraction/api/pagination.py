@@ -34,6 +34,10 @@ _TOTAL_PAGE_KEYS = frozenset(
                                    "page_count", "pageCount", "num_pages", "numPages")
 )
 _PAGE_PARAMS = ("page", "p", "pageNumber", "page_number", "pg")
+_RELATIVE_PATH = re.compile(
+    r"^[\w.~%-]+(?:/[\w.~%-]*)+(?:\?\S*)?$|^[\w~%-]+(?:\.(?:json|geojson|xml|kml|php|html?|aspx?))"
+    r"(?:\?\S*)?$|^[\w.~%/-]*\?\S*=\S*$"
+)
 _LINK_NEXT = re.compile(r"<([^>]+)>\s*;[^,]*\brel\s*=\s*\"?(?:[^\",]*\s)?next\b", re.I)
 
 
@@ -44,6 +48,8 @@ def _as_url(value: Any) -> str | None:
         return None
     value = value.strip()
     if value.startswith(("http://", "https://", "/", "?", "./", "../")):
+        return value
+    if _RELATIVE_PATH.match(value):  # ``stores-2.json``, ``page/3``: not an opaque cursor
         return value
     return None
 

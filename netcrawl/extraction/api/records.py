@@ -97,8 +97,16 @@ def parse_pair(value: Any, *, lon_first: bool) -> tuple[float, float] | None:
     return (lat, lon) if valid_coordinates(lat, lon) else None
 
 
-def clean_text(value: Any) -> str | None:
-    """Text without markup, entities or runs of whitespace; None when empty."""
+_LINE_BREAKS = re.compile(r"<br\s*/?>|</(?:tr|p|li|div|dd|h\d)>", re.I)
+_BARE_DOMAIN = re.compile(r"^[\w-]+(?:\.[\w-]+)+(?:[/?#]|$)")
+
+
+def clean_text(value: Any, line_separator: str = ", ") -> str | None:
+    """Text without markup, entities or runs of whitespace; None when empty.
+
+    Line breaks and table rows in HTML values become ``line_separator``; other
+    tags become spaces (``<td>Mon</td><td>9-5</td>`` -> ``Mon 9-5``).
+    """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
@@ -107,12 +115,20 @@ def clean_text(value: Any) -> str | None:
         value = value["rendered"]
     if not isinstance(value, str):
         return None
-    text = replace_entities(remove_tags(value.replace("<br", "\n<br")))
-    text = _WHITESPACE.sub(" ", text).strip(" ,;")
+    if "<" not in value and "&" not in value:  # the common case: plain text
+        return " ".join(value.split()).strip(" ,;") or None
+    if "<" in value:
+        value = _LINE_BREAKS.sub("\x00", value).replace("<", " <")
+        value = remove_tags(value)
+    text = _WHITESPACE.sub(" ", replace_entities(value)).strip()
+    if "\x00" in text:
+        parts = [part.strip(" ,;") for part in text.split("\x00")]
+        text = line_separator.join(part for part in parts if part)
+    text = text.strip(" ,;")
     return text or None
 
 
-class _Fields:
+class RecordFields:
     """Raw values found for one record; the first (shallowest) value of a field wins."""
 
     def __init__(self) -> None:
@@ -126,26 +142,7 @@ class _Fields:
 
 
 def _scalar_field(key: str) -> str | None:
-    for field, keys in (
-        ("ref", vocab.REF_KEYS),
-        ("name", vocab.NAME_KEYS),
-        ("brand", vocab.BRAND_KEYS),
-        ("addr_full", vocab.FULL_ADDRESS_KEYS),
-        ("street_address", vocab.STREET_KEYS),
-        ("housenumber", vocab.HOUSENUMBER_KEYS),
-        ("street", vocab.STREET_NAME_KEYS),
-        ("city", vocab.CITY_KEYS),
-        ("postcode", vocab.POSTCODE_KEYS),
-        ("state", vocab.STATE_KEYS),
-        ("country", vocab.COUNTRY_KEYS),
-        ("phone", vocab.PHONE_KEYS),
-        ("email", vocab.EMAIL_KEYS),
-        ("website", vocab.WEBSITE_KEYS),
-        ("hours", vocab.HOURS_KEYS),
-    ):
-        if key in keys:
-            return field
-    return None
+    return vocab.SCALAR_FIELDS.get(key)
 
 
 def _own_coordinates(node: dict) -> tuple[float, float] | None:
@@ -180,7 +177,7 @@ def _own_coordinates(node: dict) -> tuple[float, float] | None:
     return None
 
 
-def _gather(node: dict, fields: _Fields, depth: int, container: str | None) -> None:
+def gather_fields(node: dict, fields: RecordFields, depth: int, container: str | None) -> None:
     """Collect ``node``'s values into ``fields``; nested address/location objects after."""
     if fields.coordinates is None:
         fields.coordinates = _own_coordinates(node)
@@ -213,8 +210,8 @@ def _gather(node: dict, fields: _Fields, depth: int, container: str | None) -> N
             continue
         if field == "name" and container in _NO_NAME_CONTAINERS:
             continue
-        if field == "street_address" and normal == vocab.normalise_key("address") and (
-            container is None and _looks_like_full_address(node, value)
+        if field == "street_address" and container is None and _looks_like_full_address(
+            node, value
         ):
             field = "addr_full"
         fields.offer(field, value)
@@ -222,10 +219,10 @@ def _gather(node: dict, fields: _Fields, depth: int, container: str | None) -> N
         return
     for normal, value in nested:
         if isinstance(value, dict):
-            _gather(value, fields, depth + 1, normal)
+            gather_fields(value, fields, depth + 1, normal)
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value[:1]):
             # ``addresses: [{...}]`` or ``location: [{...}]``: the first is the main one.
-            _gather(value[0], fields, depth + 1, normal)
+            gather_fields(value[0], fields, depth + 1, normal)
 
 
 def _looks_like_full_address(node: dict, value: Any) -> bool:
@@ -237,7 +234,7 @@ def _looks_like_full_address(node: dict, value: Any) -> bool:
     return not keys & (vocab.CITY_KEYS | vocab.POSTCODE_KEYS)
 
 
-def _offer_google_components(components: list, fields: _Fields) -> None:
+def _offer_google_components(components: list, fields: RecordFields) -> None:
     by_type: dict[str, dict] = {}
     for component in components:
         if isinstance(component, dict):
@@ -253,7 +250,7 @@ def _offer_google_components(components: list, fields: _Fields) -> None:
 def _hours_into(extras: dict, value: Any) -> None:
     """Keep opening hours raw for the opening-hours pipeline, in the contract's keys."""
     if isinstance(value, str):
-        text = clean_text(value)
+        text = clean_text(value, "; ")
         if text:
             extras["opening_hours_text"] = text
     elif isinstance(value, list):
@@ -267,7 +264,8 @@ def _hours_into(extras: dict, value: Any) -> None:
             extras["openingHoursSpecification"] = value
         elif value:
             extras["hours"] = value
-    elif isinstance(value, dict) and value:
+    elif isinstance(value, dict) and value and set(value) != {"open_now"}:
+        # (Google's ``opening_hours: {"open_now": true}`` says nothing about the hours.)
         if all(isinstance(item, str) for item in value.values()):
             extras["opening_hours_text"] = "; ".join(
                 f"{day} {hours}" for day, hours in value.items() if hours
@@ -293,7 +291,7 @@ def _phones_into(place: dict, value: Any) -> None:
             place.setdefault("extras", {})["phones"] = phones
 
 
-def build_place(fields: _Fields, url: str | None, source_format: str = "api") -> dict:
+def build_place(fields: RecordFields, url: str | None, source_format: str = "api") -> dict:
     """A place dict (keys from ``PLACE_FIELDS``, absent values omitted) from raw fields."""
     values = fields.values
     place: dict[str, Any] = {}
@@ -321,8 +319,8 @@ def build_place(fields: _Fields, url: str | None, source_format: str = "api") ->
         place["email"] = email.removeprefix("mailto:")
     website = clean_text(values.get("website"))
     if website and not website.startswith(("#", "javascript:", "mailto:", "tel:")):
-        if website.startswith("www."):
-            website = "https://" + website
+        if website.startswith("www.") or _BARE_DOMAIN.match(website):
+            website = "https://" + website  # ``shop.example`` is a host, not a relative path
         joined = urljoin(url, website) if url else website
         if joined.startswith(("http://", "https://")):
             place["website"] = joined
@@ -360,8 +358,10 @@ def is_place(place: dict, *, require_coordinates: bool = False) -> bool:
 def record_to_place(node: dict, url: str | None, *, require_coordinates: bool = False,
                     source_format: str = "api") -> dict | None:
     """The place ``node`` describes, or None when it is not a place record."""
-    fields = _Fields()
-    _gather(node, fields, 0, None)
+    if not vocab.may_be_record(node):
+        return None
+    fields = RecordFields()
+    gather_fields(node, fields, 0, None)
     if not fields.values and fields.coordinates is None:
         return None
     place = build_place(fields, url, source_format)
@@ -403,12 +403,11 @@ def iter_places(tree: Any, url: str | None, *, require_coordinates: bool = False
             if place:
                 yield place
             continue
-        if not _holds_records(node, url, require_coordinates):
-            place = record_to_place(node, url, require_coordinates=require_coordinates,
-                                    source_format=source_format)
-            if place:
-                yield place
-                continue
+        place = record_to_place(node, url, require_coordinates=require_coordinates,
+                                source_format=source_format)
+        if place and not _holds_records(node, url, require_coordinates):
+            yield place
+            continue
         children = [(value, depth + 1, child_key) for child_key, value in node.items()
                     if isinstance(value, dict | list)]
         stack.extend(reversed(children))
@@ -434,13 +433,13 @@ def place_from_record(record: dict, url: str | None, overrides: dict[str, Any] |
     ``opening_hours``...) to values the spider read from the record itself
     (through its field mapping); the record's other fields are read as usual.
     """
-    fields = _Fields()
+    fields = RecordFields()
     overrides = dict(overrides or {})
     lat, lon = to_float(overrides.pop("lat", None)), to_float(overrides.pop("lon", None))
     if valid_coordinates(lat, lon):
         fields.coordinates = (lat, lon)  # type: ignore[assignment]
     for field, value in overrides.items():
         fields.offer("hours" if field == "opening_hours" else field, value)
-    _gather(record, fields, 0, None)
+    gather_fields(record, fields, 0, None)
     place = build_place(fields, url, source_format)
     return place if is_place(place) else None

@@ -9,10 +9,12 @@ are one entry here.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _SEPARATORS = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=8192)
 def normalise_key(key: object) -> str:
     """``"Postal_Code"`` -> ``"postalcode"``; ``"Straße"`` -> ``"strasse"``."""
     return _SEPARATORS.sub("", str(key).casefold())
@@ -37,7 +39,7 @@ BRAND_KEYS = _keys("brand", "brand_name", "chain", "chain_name", "marque", "mark
 FULL_ADDRESS_KEYS = _keys(
     "formatted_address", "full_address", "display_address", "vicinity", "complete_address",
     "address_full", "single_line_address", "address_string", "formattedAddress",
-    "adresse_complete", "volledig_adres", "addr_full",
+    "adresse_complete", "volledig_adres", "addr_full", "addr:full",
 )
 STREET_KEYS = _keys(
     "address", "address1", "address_1", "address_line_1", "addressline", "addr_line",
@@ -51,27 +53,32 @@ STREET_EXTRA_KEYS = _keys(
 )
 HOUSENUMBER_KEYS = _keys(
     "housenumber", "house_number", "housenr", "hausnummer", "hnr", "huisnummer",
-    "street_number", "numero", "número", "civico",
+    "street_number", "numero", "número", "civico", "addr:housenumber",
 )
-STREET_NAME_KEYS = _keys("street_name", "streetname", "strassenname", "nom_rue", "straatnaam")
+STREET_NAME_KEYS = _keys(
+    "street_name", "streetname", "strassenname", "nom_rue", "straatnaam", "addr:street"
+)
 CITY_KEYS = _keys(
     "city", "town", "locality", "ort", "stadt", "ville", "plaats", "woonplaats", "ciudad",
     "citta", "città", "municipality", "suburb", "postal_town", "address_locality",
-    "city_name", "localidad", "commune", "gemeinde", "comune", "cityName",
+    "city_name", "localidad", "commune", "gemeinde", "comune", "cityName", "addr:city",
 )
 POSTCODE_KEYS = _keys(
     "zip", "zipcode", "zip_code", "postal", "postcode", "post_code", "postal_code",
     "postalcode", "plz", "postleitzahl", "cp", "code_postal", "codepostal", "cap",
     "codigo_postal", "código_postal", "pincode", "pin_code", "postalzip", "address_postal_code",
+    "addr:postcode",
 )
 STATE_KEYS = _keys(
     "state", "region", "province", "bundesland", "state_code", "state_province",
     "stateorprovince", "provincia", "departement", "département", "address_region",
     "regio", "province_code", "state_abbr", "state_name", "kanton", "county", "provincie",
+    "addr:state", "addr:province",
 )
 COUNTRY_KEYS = _keys(
     "country", "country_code", "countrycode", "country_name", "land", "pays", "pais",
     "país", "nation", "address_country", "country_iso", "iso_country", "countryIsoCode",
+    "addr:country",
 )
 PHONE_KEYS = _keys(
     "phone", "tel", "telephone", "phone_number", "phonenumber", "telefon", "telefono",
@@ -82,6 +89,7 @@ EMAIL_KEYS = _keys("email", "mail", "email_address", "e_mail", "courriel", "cont
 WEBSITE_KEYS = _keys(
     "url", "website", "web", "homepage", "store_url", "page_url", "permalink",
     "details_url", "detail_url", "site_url", "link", "website_url", "storeUrl",
+    "contact:website",
 )
 HOURS_KEYS = _keys(
     "hours", "opening_hours", "openinghours", "open_hours", "business_hours", "store_hours",
@@ -120,3 +128,32 @@ LON_KEY = re.compile(
 #: Keys holding both coordinates as a pair; the order they use.
 LATLON_PAIR_KEYS = _keys("latlng", "latlon", "lat_lng", "lat_lon", "latlong", "position", "gps")
 LONLAT_PAIR_KEYS = _keys("coordinates", "lnglat", "lonlat", "lng_lat", "lon_lat", "loc")
+
+
+#: Normalised key -> place field, for the scalar fields (first table wins).
+SCALAR_FIELDS: dict[str, str] = {}
+for _field, _keys_of_field in (
+    ("ref", REF_KEYS), ("name", NAME_KEYS), ("brand", BRAND_KEYS),
+    ("addr_full", FULL_ADDRESS_KEYS), ("street_address", STREET_KEYS),
+    ("housenumber", HOUSENUMBER_KEYS), ("street", STREET_NAME_KEYS), ("city", CITY_KEYS),
+    ("postcode", POSTCODE_KEYS), ("state", STATE_KEYS), ("country", COUNTRY_KEYS),
+    ("phone", PHONE_KEYS), ("email", EMAIL_KEYS), ("website", WEBSITE_KEYS),
+    ("hours", HOURS_KEYS),
+):
+    for _key in _keys_of_field:
+        SCALAR_FIELDS.setdefault(_key, _field)
+
+#: Keys without which an object cannot be a place record (a cheap pre-check).
+_RECORD_HINT_KEYS = (
+    FULL_ADDRESS_KEYS | STREET_KEYS | STREET_NAME_KEYS | CITY_KEYS | POSTCODE_KEYS
+    | CONTAINER_KEYS | LATLON_PAIR_KEYS | LONLAT_PAIR_KEYS | _keys("x", "addresscomponents")
+)
+
+
+def may_be_record(keys: object) -> bool:
+    """Whether an object with these keys could carry a location at all."""
+    for key in keys:  # type: ignore[attr-defined]
+        normal = normalise_key(key)
+        if normal in _RECORD_HINT_KEYS or LAT_KEY.match(normal):
+            return True
+    return False

@@ -39,7 +39,7 @@ from netcrawl.extraction.text.page_kind import (
     is_place_page,
     place_name,
 )
-from netcrawl.extraction.text.visible import Line, _is_boilerplate, visible_lines
+from netcrawl.extraction.text.visible import Line, is_boilerplate, visible_lines
 
 __all__ = ["extract_text_places"]
 
@@ -55,7 +55,7 @@ _CCTLD = {"de": "DE", "fr": "FR", "nl": "NL", "uk": "GB", "us": "US", "ca": "CA"
 
 def _in_boilerplate(element: etree._Element | None) -> bool:
     while element is not None:
-        if isinstance(element.tag, str) and _is_boilerplate(element):
+        if isinstance(element.tag, str) and is_boilerplate(element):
             return True
         element = element.getparent()
     return False

@@ -84,7 +84,10 @@ _NUMBER_FIRST_STREET = re.compile(
     r"^(?:(?:Unit|Suite|Ste|Shop|Flat|Level|Floor|Building|Bldg)\s*[\w./-]+,?\s+)?"
     r"\d+[A-Za-z]?(?:\s?[-\u2013/]\s?\d+[A-Za-z]?)?(?:\s(?:bis|ter))?,?\s+[A-Za-zÀ-ÿ]"
 )
-_NAMED_EN_STREET = re.compile(rf"\b(?:{_ROAD_WORDS_EN})\b\.?", re.I)
+#: ``High Street``, ``Unit 4 Riverside Park``: capitalised words ending in a road word.
+_NAMED_EN_STREET = re.compile(
+    rf"^(?:(?:[A-Z0-9][\w'\u2019.&/-]*),?\s+){{0,5}}(?:{_ROAD_WORDS_EN})\b\.?"
+)
 _FR_STREET = re.compile(
     rf"^\d+(?:\s?(?:bis|ter|[a-c]))?,?\s+(?:{_FR_ROAD})\b|^(?:{_FR_ROAD})\s", re.I
 )
@@ -133,7 +136,9 @@ class TextAddress:
 
 
 def _is_street(line: str, country: str) -> bool:
-    if len(line) > _MAX_LINE:
+    """Whether ``line`` is written like a street line of ``country`` (and not a sentence:
+    at most seven words, starting with a number or a capital)."""
+    if len(line) > _MAX_LINE or len(line.split()) > 7 or not re.match(r"[\dA-ZÀ-Ý]", line):
         return False
     if country in ("US", "CA", "AU"):
         return bool(_NUMBER_FIRST_STREET.match(line))
@@ -157,10 +162,12 @@ def _five_digit_country(street: str | None, lines: Sequence[str], language: str 
                 return code
     if street and _FR_STREET.search(street):
         return "FR"
+    language_country = _LANGUAGE_COUNTRY.get(language or "")
+    if language and language_country is None and language != "en":
+        return None  # an Italian or Spanish page: its 5-digit postcodes are its own
+    hint = language_country or host_tld
     if street and (_DE_STREET.search(street) or _NUMBER_LAST_STREET.match(street)):
-        hint = _LANGUAGE_COUNTRY.get(language or "") or host_tld
         return "DE" if hint in (None, "DE") else None
-    hint = _LANGUAGE_COUNTRY.get(language or "") or host_tld
     return hint if hint in ("DE", "FR") else None
 
 
@@ -218,6 +225,9 @@ def find_addresses(lines: Sequence[str], *, require_street: bool = True,
 
     ``language`` (the page's ``lang``) and ``host_tld`` (``"DE"`` for a ``.de``
     host) only decide between Germany and France for ``NNNNN Town`` lines.
+    Addresses whose parts sit on lines of their own (``Sydney`` / ``NSW`` /
+    ``2000``, as templates that wrap each part in an element render them) are
+    read by joining a few short lines.
     """
     addresses: list[TextAddress] = []
     used: set[int] = set()
@@ -231,18 +241,56 @@ def find_addresses(lines: Sequence[str], *, require_street: bool = True,
             used.update(address.line_indexes)
             addresses.append(address)
             break
+    for index in range(len(lines)):
+        address = _read_split_address(lines, index, used, language, host_tld)
+        if address is not None and (address.street_address or not require_street):
+            used.update(address.line_indexes)
+            addresses.append(address)
+    addresses.sort(key=lambda address: address.line_indexes.start)
     return addresses
 
 
+#: Lines of an address written one part per line are short.
+_MAX_PART_LINE = 45
+_MAX_PARTS = 5
+
+
+def _read_split_address(lines: Sequence[str], index: int, used: set[int],
+                        language: str | None, host_tld: str | None) -> TextAddress | None:
+    """An address starting at ``lines[index]`` whose parts take 2-5 short lines."""
+    for size in range(2, _MAX_PARTS + 1):
+        window = lines[index:index + size]
+        if (len(window) < size or len(window[-1]) > _MAX_PART_LINE
+                or any(i in used for i in range(index, index + size))):
+            return None
+        joined = ", ".join(part.strip().rstrip(",").strip() for part in window)
+        for pattern_country, match in _match_locality(joined):
+            if joined[match.end():].strip(" ,."):
+                continue  # the postcode must end the window; more lines may complete it
+            address = _read_address([joined], 0, pattern_country, match, language, host_tld)
+            if address is None:
+                continue
+            last = index + size - 1
+            following = lines[last + 1].strip(" ,.") if last + 1 < len(lines) else ""
+            if address.country and _COUNTRY_LINES[address.country].match(following):
+                last += 1
+            address.lines = [lines[i].strip(" ,") for i in range(index, last + 1)]
+            address.line_indexes = range(index, last + 1)
+            return address
+    return None
+
+
 _PHONE_AFTER = re.compile(
-    r"^(?:(?:tel|phone|ph|t|telefon|téléphone|tél|telefoon|fon)\b|\+?\(?\d[\d\s()/.-]{6,}$)", re.I
+    r"^(?:(?:tel|phone|ph|t|telefon|téléphone|tél|telefoon|fon|call|directions|map|plan)\b"
+    r"|\+?\(?\d[\d\s()/.-]{6,}$)",
+    re.I,
 )
 
 
 def _ends_address(trailing: str) -> bool:
     """Whether the text after a postcode still belongs to an address block (nothing, a
     country, a phone number) rather than to a sentence going on."""
-    trailing = trailing.strip(" ,.;|\u2013-")
+    trailing = trailing.strip(" ,.;|\u2013\u00b7\u2022-")
     return not trailing or _PHONE_AFTER.match(trailing) is not None or any(
         pattern.match(trailing) for pattern in _COUNTRY_LINES.values()
     )

@@ -28,7 +28,7 @@ _EMBED_PB = re.compile(rf"!2d{_NUMBER}!3d{_NUMBER}")
 _OSM_HASH = re.compile(rf"map=\d+(?:\.\d+)?/{_NUMBER}/{_NUMBER}")
 _GEO_URI = re.compile(rf"^geo:{_NUMBER},{_NUMBER}", re.I)
 _MAP_HOST = re.compile(
-    r"(?:^|\.)(?:google\.[a-z.]+|goo\.gl|openstreetmap\.org|osm\.org|bing\.com|maps\.apple\.com|"
+    r"(?:^|\.)(?:google\.[a-z.]+|googleapis\.com|goo\.gl|openstreetmap\.org|osm\.org|bing\.com|maps\.apple\.com|"
     r"waze\.com|here\.com|wego\.here\.com|mapquest\.com|yandex\.[a-z]+|umap\.openstreetmap\.fr|"
     r"mapbox\.com|maps\.arcgis\.com)$"
 )
@@ -91,10 +91,12 @@ def coordinates_from_url(url: str) -> tuple[float, float, str] | None:
             if pair:
                 return (*pair, "marker")
     query = parse_qs(parts.query)
-    if "mlat" in query and "mlon" in query:
-        pair = _pair(f"{query['mlat'][0]},{query['mlon'][0]}")
-        if pair:
-            return (*pair, "marker")
+    for lat_name, lon_names in (("mlat", ("mlon",)), ("lat", ("lon", "lng", "long"))):
+        lon_name = next((name for name in lon_names if name in query), None)
+        if lat_name in query and lon_name:
+            pair = _pair(f"{query[lat_name][0]},{query[lon_name][0]}")
+            if pair:
+                return (*pair, "marker")
     for name in _MARKER_PARAMS[1:]:
         for value in query.get(name, ()):
             value = value.split("|")[-1]  # static maps: ``markers=color:red|lat,lon``

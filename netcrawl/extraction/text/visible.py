@@ -49,7 +49,7 @@ class Line:
     block_words: int
 
 
-def _is_boilerplate(element: etree._Element) -> bool:
+def is_boilerplate(element: etree._Element) -> bool:
     if element.tag in _BOILERPLATE_TAGS:
         return True
     if (element.get("role") or "").lower() in _BOILERPLATE_ROLES:
@@ -116,7 +116,7 @@ def visible_lines(root: etree._Element) -> list[Line]:
         is_block = tag in _BLOCK_TAGS
         if is_block:
             builder.flush()
-        boilerplate = boilerplate or _is_boilerplate(element)
+        boilerplate = boilerplate or is_boilerplate(element)
         if tag == "address":
             builder.address_blocks += 1
             address = builder.address_blocks

@@ -1,0 +1,36 @@
+"""Which crawls get a run folder, and how health thresholds are read from settings."""
+
+from __future__ import annotations
+
+import pytest
+from scrapy.settings import Settings
+
+from netcrawl import settings as project_settings
+from netcrawl.extensions.health import thresholds_from_settings
+from netcrawl.extensions.runs import runs_enabled
+
+
+def project(**overrides) -> Settings:
+    settings = Settings()
+    settings.setmodule(project_settings, priority="project")
+    settings.update(overrides, priority="cmdline")
+    return settings
+
+
+def test_runs_on_by_default_only_for_tracked_spiders():
+    assert runs_enabled(project(), "places")
+    assert not runs_enabled(project(), "other")
+    assert runs_enabled(project(NETCRAWL_RUNS_ENABLED="True"), "other")  # the scheduler
+    assert not runs_enabled(project(NETCRAWL_RUNS_ENABLED="0"), "places")
+    assert runs_enabled(project(NETCRAWL_RUNS_SPIDERS="places,other"), "other")
+
+
+def test_health_thresholds_from_settings():
+    thresholds = thresholds_from_settings(project(
+        NETCRAWL_HEALTH_REQUIRED_FIELDS='{"name": 0.9, "lat": "0.5"}',
+        NETCRAWL_HEALTH_MIN_ITEM_RATIO="0.25", NETCRAWL_HEALTH_MAX_ERRORS="3"))
+    assert thresholds.required_fields == {"name": 0.9, "lat": 0.5}
+    assert (thresholds.min_item_ratio, thresholds.max_errors, thresholds.min_items) == (
+        0.25, 3, 1)
+    with pytest.raises(ValueError, match="NETCRAWL_HEALTH_REQUIRED_FIELDS must map"):
+        thresholds_from_settings(project(NETCRAWL_HEALTH_REQUIRED_FIELDS='{"name": "high"}'))
