@@ -31,7 +31,7 @@ class PhonePipeline:
         adapter = ItemAdapter(item)
         extras = dict(adapter.get("extras") or {})
         raw_phones: list[str] = []
-        for value in [adapter.get("phone"), *_as_list(extras.get("phones"))]:
+        for value in [*_as_list(adapter.get("phone")), *_as_list(extras.get("phones"))]:
             if value not in (None, "") and str(value) not in raw_phones:
                 raw_phones.append(str(value))
         if not raw_phones:

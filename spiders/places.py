@@ -2,16 +2,20 @@
 
 ``scrapy crawl places -a start_urls=https://www.example.com/`` (or
 ``-a urls_file=urls.txt``, or a local directory such as
-``-a start_urls=data/sample-site``). All behaviour comes from
-:class:`spiders.base.PlacesSpider`; see ``docs/crawling.md``.
+``-a start_urls=data/sample-site``). Crawling comes from
+:class:`spiders.base.PlacesSpider`; reading store-locator APIs, data embedded
+in scripts and plain page text from :class:`spiders.locator.LocatorSpider`.
+See ``docs/crawling.md`` and ``docs/store-locators.md``.
 """
 
 from __future__ import annotations
 
-from spiders.base import PlacesSpider
+from spiders.locator import LocatorSpider
 
 
-class GenericPlacesSpider(PlacesSpider):
+class GenericPlacesSpider(LocatorSpider):
     """Crawl the sites named by ``start_urls`` / ``urls_file`` for places."""
 
     name = "places"
+    follow_links = True
+    read_sitemaps = True

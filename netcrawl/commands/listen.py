@@ -10,9 +10,9 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
-from netcrawl.commands._shutdown import stop_on_signals, wait_until
 from netcrawl.network.addresses import format_host_port, is_loopback_bind
 from netcrawl.network.listener import ConnectionListener, ConnectionReport
+from netcrawl.network.shutdown import stop_on_signals, wait_until
 
 logger = logging.getLogger(__name__)
 

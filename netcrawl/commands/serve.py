@@ -12,8 +12,8 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
 import netcrawl
-from netcrawl.commands._shutdown import stop_on_signals, wait_until
 from netcrawl.network.addresses import format_host_port, is_loopback_bind
+from netcrawl.network.shutdown import stop_on_signals, wait_until
 from netcrawl.serving import StaticFileServer
 
 logger = logging.getLogger(__name__)

@@ -184,54 +184,65 @@ def diff_places(
     fields: Sequence[str] = COMPARED_FIELDS,
     move_threshold_m: float = DEFAULT_MOVE_THRESHOLD_M,
 ) -> DiffResult:
-    """Compare two runs' places (DataFrames with ``PLACE_FIELDS`` columns)."""
+    """Compare two runs' places (DataFrames with ``PLACE_FIELDS`` columns).
+
+    Matched places are compared one column at a time (``take`` of that column for the
+    matched rows), and identity columns are gathered only for rows with a change, so
+    peak memory stays near the size of the two inputs.
+    """
     old = old.reset_index(drop=True)
     new = new.reset_index(drop=True)
     pairs = match_places(old, new)
-    removed_rows = old.index.difference(pd.Index(pairs["old_row"]))
-    added_rows = new.index.difference(pd.Index(pairs["new_row"]))
+    old_rows = pairs["old_row"].to_numpy()
+    new_rows = pairs["new_row"].to_numpy()
+    removed_rows = old.index.difference(pd.Index(old_rows)).to_numpy()
+    added_rows = new.index.difference(pd.Index(new_rows)).to_numpy()
 
-    frames = [
-        _identity_rows(new.loc[added_rows], "added"),
-        _identity_rows(old.loc[removed_rows], "removed"),
-    ]
-    old_m = old.loc[pairs["old_row"]].reset_index(drop=True)
-    new_m = new.loc[pairs["new_row"]].reset_index(drop=True)
-    identity = _identity_rows(new_m, "changed")
-    identity["_pair"] = np.arange(len(new_m))
+    frames = [_identity_rows(new, added_rows, "added"),
+              _identity_rows(old, removed_rows, "removed")]
 
-    old_lat, old_lon = _coordinate(old_m, "lat"), _coordinate(old_m, "lon")
-    new_lat, new_lon = _coordinate(new_m, "lat"), _coordinate(new_m, "lon")
-    distance = pd.Series(haversine_m(old_lat, old_lon, new_lat, new_lon), index=new_m.index)
-    moved = distance > move_threshold_m
+    def matched(frame: pd.DataFrame, rows: np.ndarray, name: str) -> pd.Series:
+        return _column(frame, name).take(rows).reset_index(drop=True)
+
+    def changed_rows(mask: np.ndarray, field: str) -> pd.DataFrame:
+        rows = _identity_rows(new, new_rows[mask], "changed")
+        rows["_pair"] = np.flatnonzero(mask)
+        rows["field"] = field
+        return rows
+
+    old_lat = pd.to_numeric(matched(old, old_rows, "lat"), errors="coerce").to_numpy("float64")
+    old_lon = pd.to_numeric(matched(old, old_rows, "lon"), errors="coerce").to_numpy("float64")
+    new_lat = pd.to_numeric(matched(new, new_rows, "lat"), errors="coerce").to_numpy("float64")
+    new_lon = pd.to_numeric(matched(new, new_rows, "lon"), errors="coerce").to_numpy("float64")
+    distance = haversine_m(old_lat, old_lon, new_lat, new_lon)
+    moved = distance > move_threshold_m  # NaN (no coordinates) compares False
     if moved.any():
-        rows = identity[moved].copy()
+        rows = changed_rows(moved, "coordinates")
         rows["change"] = "moved"
-        rows["field"] = "coordinates"
         rows["old"] = _format_point(old_lat[moved], old_lon[moved])
         rows["new"] = _format_point(new_lat[moved], new_lon[moved])
-        rows["distance_m"] = distance[moved].round(1)
+        rows["distance_m"] = np.round(distance[moved], 1)
         rows["old_lat"], rows["old_lon"] = old_lat[moved], old_lon[moved]
         frames.append(rows)
-    old_has = old_lat.notna() & old_lon.notna()
-    new_has = new_lat.notna() & new_lon.notna()
-    gained_or_lost = old_has != new_has
+    has_old = ~np.isnan(old_lat) & ~np.isnan(old_lon)
+    has_new = ~np.isnan(new_lat) & ~np.isnan(new_lon)
+    gained_or_lost = has_old != has_new
     if gained_or_lost.any():
-        rows = identity[gained_or_lost].copy()
-        rows["field"] = "coordinates"
+        rows = changed_rows(gained_or_lost, "coordinates")
         rows["old"] = _format_point(old_lat[gained_or_lost], old_lon[gained_or_lost])
         rows["new"] = _format_point(new_lat[gained_or_lost], new_lon[gained_or_lost])
         frames.append(rows)
 
     for name in fields:
-        if name not in old_m.columns and name not in new_m.columns:
+        if name not in old.columns and name not in new.columns:
             continue
-        before, after = _as_text(_column(old_m, name)), _as_text(_column(new_m, name))
-        differs = (before.isna() != after.isna()) | (before != after).fillna(False)
+        before = _as_text(matched(old, old_rows, name))
+        after = _as_text(matched(new, new_rows, name))
+        differs = ((before.isna() != after.isna()) | (before != after).fillna(False)).to_numpy()
         if differs.any():
-            rows = identity[differs].copy()
-            rows["field"] = name
-            rows["old"], rows["new"] = before[differs], after[differs]
+            rows = changed_rows(differs, name)
+            rows["old"] = before[differs].to_numpy()
+            rows["new"] = after[differs].to_numpy()
             frames.append(rows)
 
     changes = pd.concat([f for f in frames if len(f)] or [_empty_changes()], ignore_index=True)
@@ -265,29 +276,31 @@ def write_diff(result: DiffResult, out_dir: str | Path, stem: str = "diff") -> t
     return csv_path, geojson_path
 
 
-def _identity_rows(frame: pd.DataFrame, change: str) -> pd.DataFrame:
-    rows = pd.DataFrame(index=frame.index)
-    rows["change"] = change
+def _identity_rows(frame: pd.DataFrame, rows: np.ndarray, change: str) -> pd.DataFrame:
+    """The change table's columns for ``frame``'s rows at positions ``rows``."""
+    identity = pd.DataFrame(index=pd.RangeIndex(len(rows)))
+    identity["change"] = change
     for name in ("spider", "ref", "name"):
-        rows[name] = _as_text(_column(frame, name))
-    rows["field"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    rows["old"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    rows["new"] = pd.Series(pd.NA, index=frame.index, dtype="string")
-    rows["distance_m"] = np.nan
-    rows["lat"] = _coordinate(frame, "lat")
-    rows["lon"] = _coordinate(frame, "lon")
-    rows["old_lat"] = np.nan
-    rows["old_lon"] = np.nan
-    return rows
+        identity[name] = _as_text(_column(frame, name).take(rows)).to_numpy()
+    for name in ("field", "old", "new"):
+        identity[name] = pd.Series(pd.NA, index=identity.index, dtype="string")
+    identity["distance_m"] = np.nan
+    identity["lat"] = _coordinate(frame, "lat").take(rows).to_numpy()
+    identity["lon"] = _coordinate(frame, "lon").take(rows).to_numpy()
+    identity["old_lat"] = np.nan
+    identity["old_lon"] = np.nan
+    return identity
 
 
-def _format_point(lat: pd.Series, lon: pd.Series) -> pd.Series:
-    text = lat.map("{:.6f}".format) + "," + lon.map("{:.6f}".format)
-    return text.where(lat.notna() & lon.notna()).astype("string")
+def _format_point(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """``lat,lon`` with 6 decimals (~0.1 m), NA where either is missing."""
+    text = [f"{y:.6f},{x:.6f}" if y == y and x == x else pd.NA
+            for y, x in zip(lat.tolist(), lon.tolist(), strict=True)]
+    return pd.array(text, dtype="string").to_numpy()
 
 
 def _empty_changes() -> pd.DataFrame:
-    return _identity_rows(pd.DataFrame(), "added").iloc[0:0]
+    return _identity_rows(pd.DataFrame(), np.array([], dtype=np.int64), "added")
 
 
 def _order(changes: pd.DataFrame) -> pd.DataFrame:

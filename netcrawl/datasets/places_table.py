@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-DEFAULT_BATCH_SIZE = 65_536
+DEFAULT_BATCH_SIZE = 16_384
 
 
 def _format_of(path: Path) -> str:

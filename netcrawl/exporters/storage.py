@@ -36,9 +36,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: Formats whose files can be continued by appending bytes (``-o`` mode):
-#: one record per line and no header or footer that would end up in the middle.
-APPENDABLE_FORMATS: frozenset[str] = frozenset({"jsonl", "jsonlines", "jl", "csv"})
+#: Formats whose files can be continued by appending bytes (``-o`` mode): a
+#: sequence of records with no footer that would end up in the middle (a JSON
+#: array, a GeoJSON FeatureCollection, XML or Parquet would become invalid).
+APPENDABLE_FORMATS: frozenset[str] = frozenset(
+    {"jsonl", "jsonlines", "jl", "csv", "pickle", "marshal"}
+)
 
 _PART_SUFFIX = ".part"
 
@@ -169,9 +172,9 @@ def check_append_supported(path: str | Path, format_name: str | None) -> None:
     final = Path(path)
     if final.exists() and final.stat().st_size > 0:
         raise UsageError(
-            f"Cannot append {format_name} items to the existing file {final}: only line "
-            f"formats ({', '.join(sorted(APPENDABLE_FORMATS))}) can be appended to. "
-            f"Use -O to overwrite it, or write to a new file."
+            f"Cannot append {format_name} items to the existing file {final}: only "
+            f"formats without a footer ({', '.join(sorted(APPENDABLE_FORMATS))}) can be "
+            f"appended to. Use -O to overwrite it, or write to a new file."
         )
 
 

@@ -45,6 +45,8 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 @lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Lower-case ASCII words separated by single spaces: accents and punctuation removed."""
+    if text.isascii():  # the common case: no decomposition needed
+        return _NON_ALNUM.sub(" ", text.lower()).strip()
     text = unicodedata.normalize("NFKD", text.translate(_SPECIAL_LETTERS))
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     return _NON_ALNUM.sub(" ", text).strip()

@@ -377,9 +377,24 @@ def probe_target(target: Target, options: ProbeOptions) -> TargetReport:
     return report
 
 
+def _probe_guarded(target: Target, options: ProbeOptions) -> TargetReport:
+    """:func:`probe_target`, but an unexpected error becomes the target's reason.
+
+    One odd server (a malformed certificate, a protocol violation the
+    standard library did not anticipate) must not hide the other targets'
+    results behind a traceback.
+    """
+    try:
+        return probe_target(target, options)
+    except Exception as error:
+        report = TargetReport(target.text, target.host, target.port, target.scheme)
+        report.error = f"probe error: {type(error).__name__}: {error}"
+        return report
+
+
 def probe_all(targets: list[Target], options: ProbeOptions) -> list[TargetReport]:
     """Probe every target concurrently; reports come back in the order given."""
     if not targets:
         return []
     with ThreadPoolExecutor(max_workers=min(32, len(targets))) as pool:
-        return list(pool.map(lambda target: probe_target(target, options), targets))
+        return list(pool.map(lambda target: _probe_guarded(target, options), targets))

@@ -8,15 +8,17 @@ localized name into its code without hand-made tables. Only colloquial forms
 that no standard lists ("UK", "Holland") come from a small alias table.
 
 When a page gives no country, :func:`infer_country` derives one from other
-evidence, in order of trust: the coordinates (offline reverse geocoding), the
-country calling code of an international phone number, then the site's
-country-code top-level domain.
+evidence, in order of trust: a country name ending the address, the
+coordinates (offline reverse geocoding), a postcode form unique to one
+country, the country calling code of an international phone number, then the
+site's country-code top-level domain.
 """
 
 from __future__ import annotations
 
 import gettext
 import os
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -237,19 +239,58 @@ def country_from_coordinates(lat: object, lon: object) -> str | None:
     return reverse_country(latitude, longitude)
 
 
+# Postcode forms that only one country uses, with the state check where the
+# form alone is too short to be sure (a 5-digit ZIP is also a German postcode).
+_UNIQUE_POSTCODES = (
+    ("CA", re.compile(r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d$")),
+    ("GB", re.compile(r"^(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{2}$")),
+    ("NL", re.compile(r"^[1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2}$")),
+)
+_US_ZIP = re.compile(r"^\d{5}(?:-\d{4})?$")
+
+
+@lru_cache(maxsize=1)
+def _us_states() -> frozenset[str]:
+    """US state and territory codes and names, folded ("ca", "california")."""
+    names = set()
+    for subdivision in pycountry.subdivisions.get(country_code="US") or []:
+        names.add(_fold(subdivision.code.split("-", 1)[1]))
+        names.add(_fold(subdivision.name))
+    return frozenset(names)
+
+
+def country_from_postcode(postcode: object, state: object = None) -> str | None:
+    """The country whose postcode format this is, when only one country uses it.
+
+    Canadian ("K1A 0B1"), British ("SW1A 1AA") and Dutch ("1012 JS") postcodes
+    are unique in form; a US ZIP ("94086", "94086-1234") counts only with a US
+    state beside it, since five digits are also a German or French postcode.
+    """
+    if not postcode:
+        return None
+    text = " ".join(str(postcode).upper().split())
+    for code, pattern in _UNIQUE_POSTCODES:
+        if pattern.match(text):
+            return code
+    if _US_ZIP.match(text) and state and _fold(str(state)) in _us_states():
+        return "US"
+    return None
+
+
 @dataclass(frozen=True)
 class CountryEvidence:
     """The country found for a place and which evidence gave it."""
 
     code: str
-    source: str  # "page", "address", "coordinates", "phone", "website", "source_url"
+    source: str  # "address", "coordinates", "postcode", "phone", "website", "source_url"
 
 
 def infer_country(place: dict) -> CountryEvidence | None:
     """Find the country of a place dict that does not state a recognisable one.
 
     Order of trust: the last part of ``addr_full`` when it is a country name,
-    the coordinates, an international phone number's calling code, then the
+    the coordinates, a postcode form unique to one country (with the state for
+    US ZIP codes), an international phone number's calling code, then the
     ccTLD of the place's own website and of the page it was read from.
     """
     addr_full = place.get("addr_full")
@@ -261,6 +302,9 @@ def infer_country(place: dict) -> CountryEvidence | None:
         code = country_from_coordinates(place["lat"], place["lon"])
         if code:
             return CountryEvidence(code, "coordinates")
+    code = country_from_postcode(place.get("postcode"), place.get("state"))
+    if code:
+        return CountryEvidence(code, "postcode")
     phones: list[str] = []
     if place.get("phone"):
         phones.append(str(place["phone"]))

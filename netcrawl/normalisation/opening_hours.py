@@ -98,7 +98,7 @@ _LANGUAGE_ORDER = ("en", "de", "fr", "nl", "es", "it")
 
 _CLOSED_WORDS = frozenset(
     {"closed", "off", "geschlossen", "ruhetag", "ferme", "fermee", "gesloten", "cerrado",
-     "chiuso", "chiusa", "closes"}
+     "chiuso", "chiusa"}
 )
 _RANGE_WORDS = frozenset(
     {"to", "through", "thru", "till", "til", "until", "bis", "au", "a", "tot", "al", "-"}

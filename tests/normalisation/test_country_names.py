@@ -7,6 +7,7 @@ import pytest
 from netcrawl.normalisation.country import (
     country_from_coordinates,
     country_from_phone,
+    country_from_postcode,
     country_from_url,
     infer_country,
     name_to_alpha2,
@@ -147,3 +148,33 @@ def test_infer_country_order_of_trust():
     # nothing to go by
     assert infer_country({"website": "https://example.com", "phone": "0301234"}) is None
     assert infer_country({"addr_full": "1 Main St, Springfield, IL"}) is None
+
+
+@pytest.mark.parametrize(
+    ("postcode", "state", "expected"),
+    [
+        ("94086", "CA", "US"),
+        ("94086-1234", "California", "US"),
+        ("11225", "ny", "US"),
+        ("94086", None, None),  # five digits alone: also DE, FR, IT...
+        ("10115", "Berlin", None),
+        ("K1A 0B1", None, "CA"),
+        ("k1a0b1", None, "CA"),
+        ("SW1A 1AA", None, "GB"),
+        ("ec2a3pe", None, "GB"),
+        ("1012 JS", None, "NL"),
+        ("1012js", None, "NL"),
+        ("75001", None, None),
+        ("D02 X285", None, None),
+        ("", None, None),
+    ],
+)
+def test_country_from_postcode(postcode, state, expected):
+    assert country_from_postcode(postcode, state) == expected
+
+
+def test_infer_country_postcode_between_coordinates_and_phone():
+    evidence = infer_country({"postcode": "94086", "state": "CA", "phone": "+33 1 42 68 53 00"})
+    assert (evidence.code, evidence.source) == ("US", "postcode")
+    evidence = infer_country({"postcode": "94086", "state": "CA", "lat": 48.8566, "lon": 2.3522})
+    assert (evidence.code, evidence.source) == ("FR", "coordinates")

@@ -93,10 +93,13 @@ def test_phone_pipeline(crawler):
     }
     item = pipeline.process_item(Place(phone="not a phone", country="GB"))
     assert "phone" not in item and item["extras"] == {"phone_invalid": ["not a phone"]}
+    item = pipeline.process_item(Place(phone=["+44 20 7946 0958", "020 7946 0959"], country="GB"))
+    assert item["phone"] == "+442079460958"
+    assert item["extras"] == {"phones": ["+442079460958", "+442079460959"]}
     item = pipeline.process_item(Place(name="no phone"))
     assert dict(item) == {"name": "no phone"}
     assert stats(crawler) == {
-        "netcrawl/phone/normalised": 2,
+        "netcrawl/phone/normalised": 4,
         "netcrawl/phone/invalid": 2,
         "netcrawl/phone/unresolved": 1,
     }

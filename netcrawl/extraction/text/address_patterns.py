@@ -210,6 +210,8 @@ def _number_first_parts(street: str) -> dict[str, str]:
 
 
 def _match_locality(line: str) -> list[tuple[str, re.Match[str]]]:
+    if not _DIGIT.search(line):
+        return []  # every postcode format has digits: most lines stop here
     found = []
     for country, pattern in _LOCALITY.items():
         match = pattern.search(line)
@@ -253,6 +255,7 @@ def find_addresses(lines: Sequence[str], *, require_street: bool = True,
 #: Lines of an address written one part per line are short.
 _MAX_PART_LINE = 45
 _MAX_PARTS = 5
+_DIGIT = re.compile(r"\d")
 
 
 def _read_split_address(lines: Sequence[str], index: int, used: set[int],
@@ -263,6 +266,8 @@ def _read_split_address(lines: Sequence[str], index: int, used: set[int],
         if (len(window) < size or len(window[-1]) > _MAX_PART_LINE
                 or any(i in used for i in range(index, index + size))):
             return None
+        if not _DIGIT.search(window[-1]):
+            continue  # every postcode has a digit, and the postcode ends the window
         joined = ", ".join(part.strip().rstrip(",").strip() for part in window)
         for pattern_country, match in _match_locality(joined):
             if joined[match.end():].strip(" ,."):
