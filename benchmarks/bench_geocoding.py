@@ -73,9 +73,7 @@ def bench_cold(workdir: Path) -> Path:
 
 def sample_places(db: Path, count: int, rng: random.Random):
     conn = connect(db)
-    rows = conn.execute(
-        "SELECT id, name, admin1, cc, lat, lon, population FROM places"
-    ).fetchall()
+    rows = conn.execute("SELECT id, name, admin1, cc, lat, lon, population FROM places").fetchall()
     conn.close()
     return [rows[i] for i in rng.sample(range(len(rows)), count)]
 
@@ -111,15 +109,21 @@ def bench_reverse(db: Path, points: int, rng: random.Random) -> None:
     theirs_result = reverse_geocoder.search(coords, verbose=False)
     theirs = time.perf_counter() - started
 
-    report("reverse batch (place, region, country)", f"{points / ours:,.0f} pts/s",
-           f"x{theirs / ours:.2f} vs reverse_geocoder.search ({points / theirs:,.0f} pts/s)")
+    report(
+        "reverse batch (place, region, country)",
+        f"{points / ours:,.0f} pts/s",
+        f"x{theirs / ours:.2f} vs reverse_geocoder.search ({points / theirs:,.0f} pts/s)",
+    )
     report("reverse batch (country only)", f"{points / ours_cc:,.0f} pts/s", "goal >= 200,000")
     ours_country = np.mean([batch.country_code[i] == t[3] for i, t in enumerate(truth)])
     ours_town = np.mean([batch.city[i] == t[1] for i, t in enumerate(truth)])
     rg_country = np.mean([r["cc"] == t[3] for r, t in zip(theirs_result, truth, strict=True)])
     rg_town = np.mean([r["name"] == t[1] for r, t in zip(theirs_result, truth, strict=True)])
-    report("reverse right country (points < 1 km of a town)", f"{ours_country:.2%}",
-           f"reverse_geocoder: {rg_country:.2%}")
+    report(
+        "reverse right country (points < 1 km of a town)",
+        f"{ours_country:.2%}",
+        f"reverse_geocoder: {rg_country:.2%}",
+    )
     report("reverse right town", f"{ours_town:.2%}", f"reverse_geocoder: {rg_town:.2%}")
     started = time.perf_counter()
     for lat, lon in coords[:2000]:
@@ -130,8 +134,26 @@ def bench_reverse(db: Path, points: int, rng: random.Random) -> None:
 
 def write_big_openaddresses(path: Path, rows: int, rng: random.Random) -> None:
     """A register of ``rows`` points: many towns, each with a few dozen streets."""
-    names = ["Main", "Oak", "Elm", "Maple", "Cedar", "Pine", "Lake", "Hill", "Park", "Church",
-             "Mill", "River", "Spring", "Washington", "Lincoln", "Jefferson", "Walnut", "Cherry"]
+    names = [
+        "Main",
+        "Oak",
+        "Elm",
+        "Maple",
+        "Cedar",
+        "Pine",
+        "Lake",
+        "Hill",
+        "Park",
+        "Church",
+        "Mill",
+        "River",
+        "Spring",
+        "Washington",
+        "Lincoln",
+        "Jefferson",
+        "Walnut",
+        "Cherry",
+    ]
     types = ["St", "Ave", "Rd", "Blvd", "Dr", "Ln", "Ct", "Way", "Pl"]
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
@@ -160,8 +182,11 @@ def bench_import(db: Path, workdir: Path, rows: int, rng: random.Random) -> None
     target = workdir / "import.sqlite"
     shutil.copyfile(db, target)
     result = import_addresses(source, target, progress=False)
-    report("import OpenAddresses CSV", f"{result.rows_per_second:,.0f} rows/s",
-           f"{result.imported:,} rows in {result.seconds:.1f} s incl. indexes; goal >= 50,000")
+    report(
+        "import OpenAddresses CSV",
+        f"{result.rows_per_second:,.0f} rows/s",
+        f"{result.imported:,} rows in {result.seconds:.1f} s incl. indexes; goal >= 50,000",
+    )
     source.unlink()
     target.unlink()
 
@@ -183,16 +208,22 @@ def bench_forward(db: Path, workdir: Path, rng: random.Random) -> None:
         a is not None and haversine_m(a.latitude, a.longitude, p.lat, p.lon) <= 25
         for a, (_, p) in zip(answers, queries, strict=True)
     ])  # fmt: skip
-    report("addresses as people write them, within 25 m", f"{within:.2%}",
-           f"{len(queries):,} queries (US, FR, NL forms); goal >= 98%")
+    report(
+        "addresses as people write them, within 25 m",
+        f"{within:.2%}",
+        f"{len(queries):,} queries (US, FR, NL forms); goal >= 98%",
+    )
     withheld = list(written_queries(register.withheld))
     answers = [geocoder.geocode(q) for q, _ in withheld]
     within = np.mean([
         a is not None and haversine_m(a.latitude, a.longitude, p.lat, p.lon) <= 100
         for a, (_, p) in zip(answers, withheld, strict=True)
     ])  # fmt: skip
-    report("withheld numbers (interpolated), within 100 m", f"{within:.2%}",
-           f"{len(withheld):,} queries; goal >= 95%")
+    report(
+        "withheld numbers (interpolated), within 100 m",
+        f"{within:.2%}",
+        f"{len(withheld):,} queries; goal >= 95%",
+    )
     geocoder.close()
 
     gazetteer = OfflineGeocoder(db)
@@ -204,8 +235,11 @@ def bench_forward(db: Path, workdir: Path, rng: random.Random) -> None:
         a is not None and haversine_m(a.latitude, a.longitude, p[4], p[5]) <= 10_000
         for a, p in zip(answers, places, strict=True)
     ])  # fmt: skip
-    report("'town, region, country' within 10 km", f"{within:.2%}",
-           f"{len(places):,} random places, {len(places) / elapsed:,.0f} q/s; goal >= 95%")
+    report(
+        "'town, region, country' within 10 km",
+        f"{within:.2%}",
+        f"{len(places):,} random places, {len(places) / elapsed:,.0f} q/s; goal >= 95%",
+    )
     gazetteer.close()
 
 

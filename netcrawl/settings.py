@@ -15,6 +15,13 @@ USER_AGENT = "netcrawl/0.1 (+https://github.com/netcrawl/netcrawl)"
 ROBOTSTXT_OBEY = True
 # Scrapy's Protego adapter, also reading UTF-16 robots.txt files (docs/crawling.md).
 ROBOTSTXT_PARSER = "netcrawl.discovery.robots.BomAwareProtegoRobotParser"
+# An unreachable robots.txt is a counted WARNING, not an ERROR (netcrawl/middlewares/robotstxt.py).
+DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "netcrawl.middlewares.robotstxt.RobotsTxtMiddleware": 100,
+}
+# An unreachable site is reported by the spider's errback (WARNING + netcrawl/response/*).
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 
 # --- Crawl behaviour -------------------------------------------------------
 DEPTH_LIMIT = 4

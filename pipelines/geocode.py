@@ -1,4 +1,4 @@
-"""GeocodePipeline: coordinates for places with only an address, an address for places with only coordinates.
+"""GeocodePipeline: coordinates for address-only places, address parts for coordinate-only ones.
 
 - address, no coordinates -> forward geocoding fills ``lat``/``lon``;
 - coordinates, missing city/country -> reverse geocoding fills ``city``,

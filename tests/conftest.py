@@ -42,7 +42,9 @@ def serve_dir():
         server.stop()
 
 
-def run_scrapy(*args: str, cwd: Path = PROJECT_ROOT, timeout: float = 300) -> subprocess.CompletedProcess:
+def run_scrapy(
+    *args: str, cwd: Path = PROJECT_ROOT, timeout: float = 300
+) -> subprocess.CompletedProcess:
     """Run ``scrapy <args>`` in a child process (a Twisted reactor cannot restart)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     return subprocess.run(

@@ -9,7 +9,7 @@ the option (same as the setting ``NETCRAWL_HEALTH_FAIL_EXIT = True``) and exits 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
@@ -24,6 +24,10 @@ HEALTH_FAILURE_EXIT_CODE = 3
 
 
 class Command(ScrapyCrawlCommand):
+    #: Crawls started by this command record run folders for NETCRAWL_RUNS_SPIDERS
+    #: (unless NETCRAWL_RUNS_ENABLED says otherwise); parse, shell and check do not.
+    default_settings: ClassVar[dict[str, Any]] = {"NETCRAWL_RUNS_AUTO": True}
+
     def long_desc(self) -> str:
         return (
             "Run a spider of the current project. With --fail-on-health (or the setting "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -14,7 +15,7 @@ from netcrawl.geocoding.service import GeocodingService
 
 class Command(ScrapyCommand):
     requires_project = False
-    default_settings = {"LOG_LEVEL": "WARNING"}
+    default_settings: ClassVar[dict[str, str]] = {"LOG_LEVEL": "WARNING"}
 
     def syntax(self) -> str:
         return "[options] INPUT -o OUTPUT"
@@ -81,6 +82,7 @@ class Command(ScrapyCommand):
             service.close()
         failures = ", ".join(f"{k}={v}" for k, v in sorted(report.failures.items())) or "none"
         print(
-            f"{report.rows} rows, {report.geocoded} geocoded, failures: {failures} -> {opts.output}",
+            f"{report.rows} rows, {report.geocoded} geocoded, failures: {failures}"
+            f" -> {opts.output}",
             file=sys.stderr,
         )

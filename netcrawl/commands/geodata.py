@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import ClassVar
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
@@ -14,7 +15,7 @@ from netcrawl.geocoding.store import connect, ensure_index
 
 class Command(ScrapyCommand):
     requires_project = False
-    default_settings = {"LOG_LEVEL": "WARNING"}
+    default_settings: ClassVar[dict[str, str]] = {"LOG_LEVEL": "WARNING"}
 
     def syntax(self) -> str:
         return "import FILE [--format openaddresses|csv] [--columns lat=y,...] | info | build"

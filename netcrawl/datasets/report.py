@@ -132,7 +132,20 @@ def _text(value: Any) -> str:
     return escape(str(value))
 
 
-def _markers(places: pd.DataFrame, max_markers: int) -> tuple[list[Marker], int]:
+def _changes_by_ref(diff: DiffResult | None) -> dict[str, str]:
+    """Per ``ref`` of the current run, its most visible change (for marker colours)."""
+    if diff is None:
+        return {}
+    table = diff.table()
+    changes: dict[str, str] = {}
+    for kind in ("changed", "moved", "added"):  # later kinds win
+        for ref in table.loc[(table["change"] == kind) & table["ref"].notna(), "ref"]:
+            changes[str(ref)] = kind
+    return changes
+
+
+def _markers(places: pd.DataFrame, max_markers: int, changes: dict[str, str] | None = None
+             ) -> tuple[list[Marker], int]:
     if places.empty or "lat" not in places or "lon" not in places:
         return [], 0
     lat = pd.to_numeric(places["lat"], errors="coerce")
@@ -153,7 +166,10 @@ def _markers(places: pd.DataFrame, max_markers: int) -> tuple[list[Marker], int]
         if isinstance(ref, str) and ref:
             label = f"{label} [{ref}]" if label else ref
         label = f"{label} ({float(data['lat']):.5f}, {float(data['lon']):.5f})"
-        markers.append(Marker(float(data["lat"]), float(data["lon"]), label))
+        change = (changes or {}).get(ref, "") if isinstance(ref, str) else ""
+        if change:
+            label = f"{label} - {change} since the previous run"
+        markers.append(Marker(float(data["lat"]), float(data["lon"]), label, change))
     return markers, total
 
 
@@ -173,10 +189,13 @@ def build_report(
         diff = diff_files(previous.places_path, places_path)
     count = len(places) if places_path else item_count(stats)
     markers, mapped = _markers(places[[c for c in _MAP_COLUMNS if c in places.columns]],
-                               max_markers)
+                               max_markers, _changes_by_ref(diff))
     map_caption = (f'<p class="muted">{mapped:,} places with coordinates'
                    + (f"; showing an even sample of {len(markers):,}." if len(markers) < mapped
                       else ", one marker each (hover for details).")
+                   + (' Since the previous run: <span class="change-added">added</span>, '
+                      '<span class="change-moved">moved</span>, '
+                      '<span class="change-changed">changed</span>.' if diff is not None else "")
                    + "</p>")
 
     fill = _fill_rate_table(_fill_rates(stats, places))

@@ -85,6 +85,8 @@ class Marker:
     lat: float
     lon: float
     title: str
+    #: Change since the previous run (``added``, ``moved``, ``changed``) for styling.
+    change: str = ""
 
 
 def render_svg_map(markers: Sequence[Marker], *, width: int = DEFAULT_WIDTH,
@@ -117,8 +119,9 @@ def render_svg_map(markers: Sequence[Marker], *, width: int = DEFAULT_WIDTH,
                      f"{_label(lat, 'N', 'S')}</text>")
     radius = 5 if len(markers) <= 2_000 else 2 if len(markers) <= 20_000 else 1
     for marker in markers:
+        css = f"place-marker change-{marker.change}" if marker.change else "place-marker"
         parts.append(
-            f'<circle class="place-marker" cx="{projection.x(marker.lon):.1f}" '
+            f'<circle class="{css}" cx="{projection.x(marker.lon):.1f}" '
             f'cy="{projection.y(marker.lat):.1f}" r="{radius}">'
             f"<title>{escape(marker.title)}</title></circle>"
         )

@@ -13,8 +13,10 @@ A crawl killed with SIGKILL never reaches that point: its folder keeps the
 
 Settings:
 
-- ``NETCRAWL_RUNS_ENABLED``: True/False; unset means "for the spiders in
-  ``NETCRAWL_RUNS_SPIDERS``" (default ``["places"]``). The scheduler sets it to True.
+- ``NETCRAWL_RUNS_ENABLED``: True/False; unset (None) means "when ``scrapy crawl`` runs
+  one of ``NETCRAWL_RUNS_SPIDERS``" (default ``["places"]``): netcrawl's ``crawl``
+  command sets ``NETCRAWL_RUNS_AUTO`` so that ``scrapy parse``, ``shell`` or ``check``
+  never record a run. The scheduler (or any ``CrawlerProcess`` user) sets it to True.
 - ``NETCRAWL_RUNS_DIR``: the runs directory (default ``data/runs`` in the project).
 - ``NETCRAWL_RUNS_FEEDS``: the run folder's feeds, ``{file name: format}`` (default
   ``places.parquet`` and ``places.geojson``).
@@ -50,9 +52,11 @@ _COMPUTED_PRIORITY = 50
 
 
 def runs_enabled(settings: Settings, spider_name: str) -> bool:
+    """Whether this crawl gets a run folder (see the module docstring)."""
     value = settings.get("NETCRAWL_RUNS_ENABLED")
     if value is None or value == "":
-        return spider_name in settings.getlist("NETCRAWL_RUNS_SPIDERS", DEFAULT_RUN_SPIDERS)
+        return settings.getbool("NETCRAWL_RUNS_AUTO") and spider_name in settings.getlist(
+            "NETCRAWL_RUNS_SPIDERS", DEFAULT_RUN_SPIDERS)
     return settings.getbool("NETCRAWL_RUNS_ENABLED")
 
 

@@ -16,10 +16,18 @@ import numpy as np
 
 from netcrawl.geocoding.offline import OfflineGeocoder
 
-__all__ = ["OfflineGeocoder", "reverse_country", "shared_offline_geocoder"]
+__all__ = ["OfflineGeocoder", "reverse_country", "set_default_index", "shared_offline_geocoder"]
 
 _SHARED: dict[str, OfflineGeocoder] = {}
 _SHARED_LOCK = threading.Lock()
+#: Index used by :func:`reverse_country` (set from GEOCODER_DB by the geocoding service).
+_DEFAULT_DB: str | None = None
+
+
+def set_default_index(db_path: str | os.PathLike[str] | None) -> None:
+    """Make :func:`reverse_country` use this index (the crawl's GEOCODER_DB)."""
+    global _DEFAULT_DB
+    _DEFAULT_DB = os.fspath(db_path) if db_path else None
 
 
 def shared_offline_geocoder(db_path: str | os.PathLike[str] | None = None) -> OfflineGeocoder:
@@ -30,7 +38,7 @@ def shared_offline_geocoder(db_path: str | os.PathLike[str] | None = None) -> Of
         with _SHARED_LOCK:
             geocoder = _SHARED.get(key)
             if geocoder is None:
-                geocoder = OfflineGeocoder(db_path or os.environ.get("GEOCODER_DB") or None)
+                geocoder = OfflineGeocoder(db_path or None)
                 _SHARED[key] = geocoder
     return geocoder
 
@@ -47,6 +55,6 @@ def reverse_country(lat: float, lon: float) -> str | None:
         return None
     if not (-90.0 <= lat_f <= 90.0 and -180.0 <= lon_f <= 180.0) or np.isnan(lat_f + lon_f):
         return None
-    geocoder = shared_offline_geocoder()
+    geocoder = shared_offline_geocoder(_DEFAULT_DB or os.environ.get("GEOCODER_DB") or None)
     codes = geocoder.gazetteer.nearest_country(np.array([lat_f]), np.array([lon_f]), workers=1)
     return str(codes[0]) or None

@@ -242,7 +242,7 @@ def hint_matches_place(hint: str, place: PlaceRecord) -> bool:
         return True
     if len(key) <= 3:
         for sub_key in _subdivision_names(place.cc, hint.strip().upper().replace(".", "")):
-            if sub_key == admin1 or sub_key == admin2 or (len(sub_key) >= 4 and sub_key in admin1):
+            if sub_key in (admin1, admin2) or (len(sub_key) >= 4 and sub_key in admin1):
                 return True
     return False
 
@@ -256,6 +256,7 @@ class Gazetteer:
         self._tree: cKDTree | None = None
         self._cc: np.ndarray | None = None
         self._columns: dict[str, np.ndarray] | None = None
+        self._find_cached = lru_cache(maxsize=20_000)(self._find)
         self._urban_radius: np.ndarray = np.zeros(0)
         self._xyz: np.ndarray = np.zeros((0, 3))
         self._cc_ids: np.ndarray = np.zeros(0, dtype=np.int64)
@@ -269,7 +270,7 @@ class Gazetteer:
             xyz_blob = conn.execute("SELECT value FROM meta WHERE key='place_xyz'").fetchone()[0]
             cc_blob = conn.execute("SELECT value FROM meta WHERE key='place_cc'").fetchone()[0]
             xyz = np.frombuffer(xyz_blob, dtype=np.float64).reshape(-1, 3)
-            self._cc = np.frombuffer(cc_blob.encode("ascii"), dtype="S2").astype(str)
+            cc = np.frombuffer(cc_blob.encode("ascii"), dtype="S2").astype(str)
             pop_blob = conn.execute(
                 "SELECT value FROM meta WHERE key='place_population'"
             ).fetchone()[0]
@@ -277,18 +278,36 @@ class Gazetteer:
             self._urban_radius = np.minimum(
                 URBAN_RADIUS_M * np.sqrt(population / URBAN_RADIUS_POPULATION), MAX_URBAN_RADIUS_M
             )
-            self._tree = cKDTree(xyz, leafsize=32, balanced_tree=False, compact_nodes=False)
             self._xyz = xyz
-            _, self._cc_ids = np.unique(self._cc, return_inverse=True)
-            # Each place's nearest big city in its own country, found once here so a
-            # query needs one tree search (see ``nearest``).
-            self._parent = np.arange(len(xyz))
-            big = np.flatnonzero(population >= BIG_CITY_POPULATION)
-            for cc_id in np.unique(self._cc_ids[big]):
-                members = np.flatnonzero(self._cc_ids == cc_id)
-                big_here = big[self._cc_ids[big] == cc_id]
-                _, nearest_big = cKDTree(xyz[big_here]).query(xyz[members], k=1)
-                self._parent[members] = big_here[nearest_big]
+            self._cc = cc
+            _, self._cc_ids = np.unique(cc, return_inverse=True)
+            self._parent = self._metro_parents(xyz, population)
+            # Last: other threads take a set tree to mean "everything is loaded".
+            self._tree = cKDTree(xyz, leafsize=32, balanced_tree=False, compact_nodes=False)
+
+    def _metro_parents(self, xyz: np.ndarray, population: np.ndarray) -> np.ndarray:
+        """For each place, the other big city of its country whose urban radius it is
+        deepest in (itself when none): found once here so that a query needs a single
+        tree search (see ``nearest``). Manhattan's parent is New York City."""
+        parents = np.arange(len(xyz))
+        big = np.flatnonzero(population >= BIG_CITY_POPULATION)
+        for cc_id in np.unique(self._cc_ids[big]):
+            big_here = big[self._cc_ids[big] == cc_id]
+            if len(big_here) < 1:
+                continue
+            members = np.flatnonzero(self._cc_ids == cc_id)
+            k = min(5, len(big_here))
+            chord, found = cKDTree(xyz[big_here]).query(xyz[members], k=k)
+            chord, found = chord.reshape(len(members), k), found.reshape(len(members), k)
+            candidates = big_here[found]
+            metres = 2 * EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2, 0, 1))
+            effective = metres - self._urban_radius[candidates]
+            effective[candidates == members[:, None]] = np.inf
+            best = np.argmin(effective, axis=1)
+            chosen = candidates[np.arange(len(members)), best]
+            has_parent = np.isfinite(effective[np.arange(len(members)), best])
+            parents[members[has_parent]] = chosen[has_parent]
+        return parents
 
     @property
     def tree(self) -> cKDTree:
@@ -362,7 +381,16 @@ class Gazetteer:
         return PlaceRecord(*row)
 
     def find(self, name: str, hints: list[str] | tuple[str, ...] = ()) -> list[PlaceRecord]:
-        """Places called ``name`` ranked by how many hints they satisfy, then population."""
+        """Places called ``name`` ranked by how many hints they satisfy, then population.
+
+        Cached: a batch of addresses names the same few towns over and over.
+        """
+        return list(self._find_cached(name, tuple(hints)))
+
+    def _find(self, name: str, hints: tuple[str, ...]) -> tuple[PlaceRecord, ...]:
+        return tuple(self._find_uncached(name, hints))
+
+    def _find_uncached(self, name: str, hints: tuple[str, ...]) -> list[PlaceRecord]:
         key = name_key(name)
         if not key:
             return []

@@ -192,9 +192,7 @@ def import_addresses(
     if country and not country_code:
         raise ValueError(f"unknown country {country!r}")
     try:
-        header = pd.read_csv(
-            source, nrows=0, sep=delimiter, engine="python" if delimiter is None else "c"
-        )
+        header = pd.read_csv(source, nrows=0, sep=delimiter or ",")
         cols = resolve_columns(list(header.columns), fmt, columns or {})
         gazetteer = Gazetteer(lambda: conn)
         registry = _StreetRegistry(conn, gazetteer)
@@ -214,7 +212,7 @@ def import_addresses(
             reader = pd.read_csv(
                 fh,
                 usecols=list(cols.values()),
-                dtype=str,
+                dtype=object,  # plain Python strings: cheapest to hash and bind
                 keep_default_na=False,
                 chunksize=chunk_rows,
                 sep=delimiter or ",",
@@ -276,30 +274,34 @@ def _import_chunk(
     city = _column(chunk, "city")[valid]
     district = _column(chunk, "district")[valid]
     region = _column(chunk, "region")[valid]
-    postcode = _column(chunk, "postcode")[valid].map(_cached_postcode_key)
+    postcode = _per_distinct(_column(chunk, "postcode")[valid], _cached_postcode_key)
 
-    parsed = number.map(_cached_number)
-    num = parsed.map(lambda p: p[0] if p else None)
-    suffix = parsed.map(lambda p: p[1] if p else "")
+    parsed = _per_distinct(number, _cached_number)
+    num = [p[0] if p else None for p in parsed]
+    suffix = [p[1] if p else "" for p in parsed]
     group = street + "\x1f" + city + "\x1f" + district + "\x1f" + region + "\x1f" + postcode
-    groups = group.to_numpy()
-    uniques, first = np.unique(groups, return_index=True)
+    codes, uniques = pd.factorize(group.to_numpy())
+    first = np.zeros(len(uniques), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes))[::-1]  # first row of each street
     if country:
         countries = [country] * len(uniques)
     else:  # no --country: each street's country from where its first point lies
-        idx, _ = registry.gazetteer.nearest(lat[first], lon[first])
-        countries = registry.gazetteer.country_codes[idx].tolist()
-    ids = {
-        g: registry.id_for(*g.split("\x1f"), cc) for g, cc in zip(uniques, countries, strict=True)
-    }
-    street_ids = group.map(ids)
+        countries = registry.gazetteer.nearest_country(lat[first], lon[first]).tolist()
+    ids = np.array(
+        [
+            registry.id_for(*g.split("\x1f"), cc)
+            for g, cc in zip(uniques.tolist(), countries, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    street_ids = ids[codes]
     registry.flush()
     conn.executemany(
         "INSERT INTO addresses VALUES (?,?,?,?,?,?,?,?)",
         zip(
             street_ids.tolist(),
-            num.tolist(),
-            suffix.tolist(),
+            num,
+            suffix,
             unit.tolist(),
             postcode.tolist(),
             lat.tolist(),
@@ -309,6 +311,13 @@ def _import_chunk(
         ),
     )
     report.imported += int(valid.sum())
+
+
+def _per_distinct(series: pd.Series, func) -> pd.Series:
+    """``func`` of each value, computed once per distinct value (columns repeat a lot)."""
+    codes, uniques = pd.factorize(series.to_numpy())
+    values = np.array([func(value) for value in uniques.tolist()] + [None], dtype=object)
+    return pd.Series(values[codes], index=series.index)  # code -1 (missing) -> None
 
 
 _POSTCODE_CACHE: dict[str, str] = {}

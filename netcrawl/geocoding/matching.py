@@ -240,9 +240,8 @@ class AddressMatcher:
                     score += 2
                 elif distance > MAX_STREET_TO_CITY_M and score == 0:
                     return None
-        if query.country:
-            if street.country and street.country != query.country:
-                return None
+        if query.country and street.country and street.country != query.country:
+            return None
         for hint in query.hints:
             if street.region and name_key(hint) == name_key(street.region):
                 score += 1

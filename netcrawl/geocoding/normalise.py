@@ -35,8 +35,8 @@ _SPECIAL_LETTERS = str.maketrans(
         "Đ": "d",
         "ð": "d",
         "þ": "th",
-        "ı": "i",
-        "’": "'",
+        "\u0131": "i",  # dotless i
+        "\u2019": "'",  # right single quotation mark
     }
 )
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")

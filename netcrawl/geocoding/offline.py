@@ -107,7 +107,7 @@ class OfflineGeocoder(Geocoder):
         limit: int | None = None,
         country_codes: str | list[str] | None = None,
     ):
-        """Forward geocode free text or a structured dict (street, city, state, postalcode, country).
+        """Forward geocode free text or a structured dict (street, city, state, postalcode...).
 
         ``timeout`` is accepted for geopy compatibility (nothing here waits on a network).
         """
@@ -193,7 +193,8 @@ class OfflineGeocoder(Geocoder):
         rows = (
             self._connections.get()
             .execute(
-                "SELECT a.lat, a.lon, a.num, a.suffix, a.postcode, s.name, s.city, s.region, s.country"
+                "SELECT a.lat, a.lon, a.num, a.suffix, a.postcode,"
+                " s.name, s.city, s.region, s.country"
                 " FROM addresses a JOIN streets s ON s.id = a.street_id"
                 f" WHERE a.cell IN ({','.join('?' * len(cells))})",
                 cells,

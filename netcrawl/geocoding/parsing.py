@@ -220,9 +220,9 @@ def _street_component_index(components: list[str]) -> int | None:
         tokens = component.split()
         if len(tokens) >= 2 and _has_letters(component):
             repeated = fold(tokens[-1]) in _REPETITION and _NUMBERISH.match(tokens[-2])
-            if _NUMBERISH.match(tokens[0]) or _NUMBERISH.match(tokens[-1]) or repeated:
-                if i == 0 or not _looks_like_postcode_city(component):
-                    return i
+            numbered = _NUMBERISH.match(tokens[0]) or _NUMBERISH.match(tokens[-1]) or repeated
+            if numbered and (i == 0 or not _looks_like_postcode_city(component)):
+                return i
     if len(components) == 1 and any(_NUMBERISH.match(tok) for tok in components[0].split()[1:-1]):
         return 0  # "Damrak 22 Amsterdam"
     for i, component in enumerate(components):

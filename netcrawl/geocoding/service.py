@@ -253,9 +253,10 @@ class GeocodingService:
         self._sleep = time.sleep
         self._forward_kwargs: dict[str, Any] = {}
         if self.provider == OFFLINE:
-            from netcrawl.geocoding import shared_offline_geocoder
+            from netcrawl.geocoding import set_default_index, shared_offline_geocoder
 
             self.geocoder = shared_offline_geocoder(db_path)
+            set_default_index(db_path)  # reverse_country() (normalisation) uses the same index
             self.cache_id = OFFLINE
             # The offline index is faster than any cache lookup: no cache, no limiter.
             self.cache = None

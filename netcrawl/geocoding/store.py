@@ -12,6 +12,7 @@ both end with a complete file.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sqlite3
@@ -186,9 +187,7 @@ class ThreadConnections:
     def close(self) -> None:
         with self._lock:
             for conn in self._all:
-                try:
+                with contextlib.suppress(sqlite3.ProgrammingError):  # another thread's
                     conn.close()
-                except sqlite3.ProgrammingError:  # created in another thread
-                    pass
             self._all.clear()
         self._local = threading.local()

@@ -93,13 +93,19 @@ _US_FORMS = [
     "{street} Springfield IL {zip}",
 ]
 _FR_STREETS = [
-    ("Rue de Rivoli", ["{n} rue de Rivoli", "{n} r. de Rivoli", "{n} RUE DE RIVOLI", "{n} r de rivoli"]),
-    ("Boulevard Saint-Germain", ["{n} boulevard Saint-Germain", "{n} bd St-Germain", "{n} Bd Saint Germain"]),
-    ("Avenue des Champs-Élysées", ["{n} avenue des Champs-Élysées", "{n} av. des Champs-Elysees", "{n} av des champs elysees"]),
+    ("Rue de Rivoli", ["{n} rue de Rivoli", "{n} r. de Rivoli", "{n} RUE DE RIVOLI"]),
+    ("Boulevard Saint-Germain", ["{n} boulevard Saint-Germain", "{n} bd St-Germain"]),
+    (
+        "Avenue des Champs-Élysées",
+        ["{n} avenue des Champs-Élysées", "{n} av. des Champs-Elysees", "{n} av champs elysees"],
+    ),
     ("Place de la Concorde", ["{n} place de la Concorde", "{n} pl. de la Concorde"]),
-    ("Rue du Faubourg Saint-Honoré", ["{n} rue du Faubourg Saint-Honoré", "{n} r. du Fbg St-Honoré", "{n} rue du faubourg saint honore"]),
+    (
+        "Rue du Faubourg Saint-Honoré",
+        ["{n} rue du Faubourg Saint-Honoré", "{n} r. du Fbg St-Honoré", "{n} rue fbg st honore"],
+    ),
     ("Quai de la Tournelle", ["{n} quai de la Tournelle", "{n} Quai Tournelle"]),
-]  # fmt: skip
+]
 _FR_FORMS = [
     "{street}, {zip} Paris",
     "{street} {zip} Paris",
@@ -142,7 +148,8 @@ def _postcode(locale: str, street_index: int, numeric: int) -> str:
     if locale == "fr":
         return f"7500{1 + (street_index + block) % 4}"
     letters = "ABCDEFGHJKLMNPRSTVWXZ"
-    return f"{1011 + street_index} {letters[block % len(letters)]}{letters[(numeric // 20) % len(letters)]}"
+    first, second = letters[block % len(letters)], letters[(numeric // 20) % len(letters)]
+    return f"{1011 + street_index} {first}{second}"
 
 
 def generate(

@@ -11,8 +11,8 @@ The design therefore has two steps:
 1. While crawling, :class:`DuplicateDetector` keeps only 8-byte hashes in a
    :class:`~netcrawl.quality.keytable.CompactKeyTable` (ref, name+address, and
    name per 50 m grid cell with the packed coordinates for the exact 25 m
-   distance test), about 150 bytes per place. A repeat is dropped at once; its fields
-   go to a :class:`MergeStore` (a SQLite file on disk) under the identity of
+   distance test), about 150-220 bytes per place. A repeat is dropped at once;
+   its fields go to a :class:`MergeStore` (a SQLite file on disk) under the identity of
    the record it duplicates.
 2. When a feed is closed, :func:`finalise_dataset` streams the exported file
    once, applies the stored fields to the records they belong to

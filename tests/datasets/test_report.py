@@ -61,6 +61,9 @@ def test_report_sections_and_escaping(runs):
     document = lxml.html.fromstring(page)
     markers = document.xpath("//*[contains(concat(' ', @class, ' '), ' place-marker ')]")
     assert len(markers) == 3  # the place without coordinates has no marker
+    colours = sorted(m.get("class") for m in markers)
+    assert colours == ["place-marker change-added", "place-marker change-added",
+                       "place-marker change-changed"]
     titles = sorted(m.findtext("title") for m in markers)
     assert titles[0].startswith("Alpha <script>") and "[a]" in titles[0]
     text = document.text_content()

@@ -17,12 +17,14 @@ def project(**overrides) -> Settings:
     return settings
 
 
-def test_runs_on_by_default_only_for_tracked_spiders():
-    assert runs_enabled(project(), "places")
-    assert not runs_enabled(project(), "other")
+def test_runs_on_by_default_only_for_tracked_spiders_under_scrapy_crawl():
+    crawl = {"NETCRAWL_RUNS_AUTO": True}  # what netcrawl's crawl command sets
+    assert runs_enabled(project(**crawl), "places")
+    assert not runs_enabled(project(**crawl), "other")
+    assert not runs_enabled(project(), "places")  # scrapy parse / shell / check
     assert runs_enabled(project(NETCRAWL_RUNS_ENABLED="True"), "other")  # the scheduler
-    assert not runs_enabled(project(NETCRAWL_RUNS_ENABLED="0"), "places")
-    assert runs_enabled(project(NETCRAWL_RUNS_SPIDERS="places,other"), "other")
+    assert not runs_enabled(project(NETCRAWL_RUNS_ENABLED="0", **crawl), "places")
+    assert runs_enabled(project(NETCRAWL_RUNS_SPIDERS="places,other", **crawl), "other")
 
 
 def test_health_thresholds_from_settings():

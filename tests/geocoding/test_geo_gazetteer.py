@@ -48,11 +48,14 @@ def test_reverse_batch_matches_single_queries(gazetteer_geocoder):
 
 
 def test_reverse_country_helper(gazetteer_db, monkeypatch):
-    monkeypatch.setattr(geocoding, "_SHARED", {"": geocoding.OfflineGeocoder(gazetteer_db)})
+    monkeypatch.setattr(geocoding, "_SHARED", {})
+    monkeypatch.setattr(geocoding, "_DEFAULT_DB", None)
+    geocoding.set_default_index(gazetteer_db)
     assert geocoding.reverse_country(48.8584, 2.2945) == "FR"
     assert geocoding.reverse_country("52.37", "4.89") == "NL"
     assert geocoding.reverse_country(91, 0) is None
     assert geocoding.reverse_country(None, 0) is None
+    assert list(geocoding._SHARED) == [str(gazetteer_db)]  # one index, loaded once
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ query parameters, the User-Agent and the spacing between calls.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -188,7 +189,7 @@ def test_min_delay_spaces_calls_even_from_threads(fake, tmp_path):
         thread.join()
     times = sorted(r["time"] for r in fake.requests)
     assert len(times) == 5
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.25 - 0.01, gaps
 
 

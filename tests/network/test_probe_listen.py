@@ -103,11 +103,12 @@ def test_listen_echoes_and_stops_on_sigint() -> None:
 
 
 def test_listener_bounds_concurrent_connections() -> None:
-    with ConnectionListener("127.0.0.1", 0, max_connections=1, count=2) as listener:
-        first = socket.create_connection(("127.0.0.1", listener.port))
+    with ConnectionListener("127.0.0.1", 0, echo=True, max_connections=1,
+                            count=2) as listener:
+        first = socket.create_connection(("127.0.0.1", listener.port), timeout=5)
         first.sendall(b"x")
-        time.sleep(0.2)
-        second = socket.create_connection(("127.0.0.1", listener.port))
+        assert first.recv(1) == b"x"  # the first connection now holds the only slot
+        second = socket.create_connection(("127.0.0.1", listener.port), timeout=5)
         assert second.recv(1) == b""  # closed at once
         second.close()
         first.close()

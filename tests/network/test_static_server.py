@@ -349,8 +349,15 @@ def test_requests_are_logged(server: StaticFileServer, caplog: pytest.LogCapture
     caplog.set_level("DEBUG", logger="netcrawl.serving")
     request(server, "/data.bin", headers={"Range": "bytes=0-99"})
     request(server, "/.env")
-    messages = [record.getMessage() for record in caplog.records
-                if record.name == "netcrawl.serving"]
+    # The access line is written once the response is out, so the client may
+    # get there first: give the server thread a moment.
+    deadline = time.monotonic() + 5
+    while True:
+        messages = [record.getMessage() for record in caplog.records
+                    if record.name == "netcrawl.serving"]
+        if len(messages) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
     assert any(re.search(r'"GET /data.bin" 206 100 bytes [\d.]+ ms', m) for m in messages)
     assert any('"GET /.env" 404' in m for m in messages)
 
