@@ -163,8 +163,11 @@ def write_big_openaddresses(path: Path, rows: int, rng: random.Random) -> None:
         while written < rows:
             town += 1
             lat0, lon0 = rng.uniform(30, 47), rng.uniform(-120, -75)
-            for street in range(40):
-                name = f"{rng.choice(['', 'N ', 'S '])}{rng.choice(names)} {rng.choice(types)}"
+            # 40 distinct street names per town (a name twice in a town would be ambiguous).
+            town_names = rng.sample(
+                [f"{d}{n} {t}" for d in ("", "N ", "S ") for n in names for t in types], 40
+            )
+            for street, name in enumerate(town_names):
                 for number in range(1, 251):
                     writer.writerow((
                         f"{lon0 + street * 0.002 + number * 0.00003:.7f}",

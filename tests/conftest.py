@@ -47,6 +47,9 @@ def run_scrapy(
 ) -> subprocess.CompletedProcess:
     """Run ``scrapy <args>`` in a child process (a Twisted reactor cannot restart)."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    if args and args[0] == "crawl" and not any("NETCRAWL_RUNS" in arg for arg in args):
+        # Keep test crawls out of the checkout's run history (data/runs/).
+        args = (*args, "-s", "NETCRAWL_RUNS_ENABLED=False")
     return subprocess.run(
         [sys.executable, "-m", "scrapy", *args],
         cwd=cwd,

@@ -39,7 +39,8 @@ class Command(ScrapyCommand):
             "--columns",
             metavar="FIELD=COLUMN,...",
             help="map our fields (lat, lon, number, street, unit, city, district, "
-            "region, postcode) to the file's columns",
+            "region, postcode) to the file's columns; join columns with + "
+            "(number=huisnummer+huisletter)",
         )
         parser.add_argument(
             "--country",

@@ -48,7 +48,11 @@ class PlaceCsvItemExporter(FastFieldsMixin, CsvItemExporter):
             self.csv_writer.writerow(self._columns)
         self._headers_not_written = False
 
+    strings_are_final = True
+
     def export_value(self, name: str, value: Any) -> Any:
+        if value is None:
+            return ""
         # FastFieldsMixin.serialize_field comes first in the MRO, so lists are
         # JSON text here, not CsvItemExporter's comma-joined strings.
         return value if type(value) is str else cell_text(value)
@@ -57,5 +61,4 @@ class PlaceCsvItemExporter(FastFieldsMixin, CsvItemExporter):
         if self._headers_not_written:  # export_item() without start_exporting()
             self.start_exporting()
         self._unexported.check(item)
-        row = self.get_serialized_fields(item, default_value="", include_empty=True)
-        self.csv_writer.writerow(["" if value is None else value for _, value in row])
+        self.csv_writer.writerow(self.serialized_row(item, default_value=""))

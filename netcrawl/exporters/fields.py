@@ -10,7 +10,7 @@ than Python's ``repr`` or Scrapy's comma-joined lists, so they can be parsed bac
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -23,6 +23,7 @@ from netcrawl.items import PLACE_FIELDS
 logger = logging.getLogger(__name__)
 
 _JSON_TEXT = ScrapyJSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ABSENT = object()
 
 
 def export_fields(
@@ -110,6 +111,9 @@ class FastFieldsMixin:
 
     fields_to_export: Any
     export_empty_fields: bool
+    #: True when :meth:`export_value` returns every ``str`` unchanged, so the
+    #: tabular fast path can skip calling it for strings (most cells).
+    strings_are_final: bool = False
 
     def export_value(self, name: str, value: Any) -> Any:
         """The value written for column ``name`` (after the field's serializer)."""
@@ -121,18 +125,77 @@ class FastFieldsMixin:
             value = serializer(value)
         return self.export_value(name, value)
 
+    def _fast_path_values(self, item: Any) -> Mapping[str, Any] | None:
+        """The item's values when the fast path gives Scrapy's result, else ``None``."""
+        if isinstance(self.fields_to_export, Mapping):
+            return None
+        if type(self).serialize_field is not FastFieldsMixin.serialize_field:
+            return None  # a subclass customised serialize_field(): honour it
+        fields = self.fields_to_export
+        if fields is not None and len(self._column_positions()) != len(fields):
+            return None  # a field listed twice: Scrapy writes it twice, a dict cannot
+        return plain_values(item)
+
+    def _value_transform(self) -> Callable[[str, Any], Any] | None:
+        if type(self).export_value is FastFieldsMixin.export_value:
+            return None
+        return self.export_value
+
+    def serialized_row(self, item: Any, default_value: Any = None) -> list[Any]:
+        """The values of all ``fields_to_export`` in order, ``default_value`` for absent ones.
+
+        What tabular exporters write per item: the same values as
+        ``get_serialized_fields(item, default_value, include_empty=True)``
+        without building the (name, value) pairs.
+        """
+        values = self._fast_path_values(item)
+        if values is None or self.fields_to_export is None:
+            fields = self.get_serialized_fields(item, default_value, include_empty=True)
+            return [value for _, value in fields]
+        serializers = _field_serializers(type(item))
+        transform = self._value_transform()
+        strings_final = self.strings_are_final
+        positions = self._column_positions()
+        # Visit the item's values (fewer than the columns for most places), not the columns.
+        row = [default_value] * len(positions)
+        for name, value in values.items():
+            position = positions.get(name)
+            if position is None:
+                continue  # not exported (UnexportedFieldsWarning reports it)
+            serializer = serializers.get(name)
+            if serializer is not None:
+                value = serializer(value)
+            if transform is None or (strings_final and type(value) is str):
+                row[position] = value
+            else:
+                row[position] = transform(name, value)
+        return row
+
+    def _column_positions(self) -> dict[str, int]:
+        """Column index of each exported field (recomputed if fields_to_export changes)."""
+        fields = self.fields_to_export
+        cached = self.__dict__.get("_positions_cache")
+        if cached is None or cached[0] is not fields:
+            cached = (fields, {name: index for index, name in enumerate(fields)})
+            self.__dict__["_positions_cache"] = cached
+        return cached[1]
+
     def get_serialized_fields(
         self, item: Any, default_value: Any = None, include_empty: bool | None = None
     ) -> Iterable[tuple[str, Any]]:
-        values = plain_values(item)
-        if (
-            values is None
-            or isinstance(self.fields_to_export, Mapping)
-            or type(self).serialize_field is not FastFieldsMixin.serialize_field
-        ):
+        if self._fast_path_values(item) is None:
             return super().get_serialized_fields(  # type: ignore[misc]
                 item, default_value=default_value, include_empty=include_empty
             )
+        return list(self.serialized_dict(item, default_value, include_empty).items())
+
+    def serialized_dict(
+        self, item: Any, default_value: Any = None, include_empty: bool | None = None
+    ) -> dict[str, Any]:
+        """``dict(get_serialized_fields(...))``, built directly on the fast path."""
+        values = self._fast_path_values(item)
+        if values is None:
+            return dict(self.get_serialized_fields(item, default_value, include_empty))
         if include_empty is None:
             include_empty = self.export_empty_fields
         declared = _declared_fields(type(item))
@@ -147,21 +210,18 @@ class FastFieldsMixin:
         else:
             names = values
         serializers = _field_serializers(type(item))
-        transform = (
-            None if type(self).export_value is FastFieldsMixin.export_value else self.export_value
-        )
-        fields = []
+        transform = self._value_transform()
+        fields: dict[str, Any] = {}
         for name in names:
-            if name in values:
-                value = values[name]
-                serializer = serializers.get(name)
-                if serializer is not None:
-                    value = serializer(value)
-                if transform is not None:
-                    value = transform(name, value)
-                fields.append((name, value))
-            elif include_empty:
-                fields.append((name, default_value))
+            value = values.get(name, _ABSENT)
+            if value is _ABSENT:
+                if include_empty:
+                    fields[name] = default_value
+                continue
+            serializer = serializers.get(name)
+            if serializer is not None:
+                value = serializer(value)
+            fields[name] = value if transform is None else transform(name, value)
         return fields
 
 

@@ -43,12 +43,13 @@ def point_coordinates(lat: Any, lon: Any) -> list[float] | None:
 
 
 def place_feature(properties: dict[str, Any]) -> dict[str, Any]:
-    """The GeoJSON Feature of one place's exported fields (``lat``/``lon`` consumed).
+    """The GeoJSON Feature of one place's exported fields (``lat``/``lon`` moved out).
+
+    ``properties`` is modified and becomes the feature's ``properties``.
 
     Coordinates that cannot form a valid Point stay in ``properties`` (when
     they are finite numbers) so nothing published is lost silently.
     """
-    properties = dict(properties)
     coordinates = point_coordinates(properties.get("lat"), properties.get("lon"))
     if coordinates is not None:
         del properties["lat"], properties["lon"]
@@ -83,7 +84,7 @@ class GeoJsonItemExporter(FastFieldsMixin, BaseItemExporter):
         self.file.write(_HEADER)
 
     def export_item(self, item: Any) -> None:
-        properties = dict(self.get_serialized_fields(item))
+        properties = self.serialized_dict(item)
         feature = place_feature(properties)
         data = self._encoder.encode(feature).encode("utf-8")
         self.file.write(b"\n" + data if self._first_feature else b",\n" + data)

@@ -8,6 +8,8 @@ most of the export time for a large crawl (see ``benchmarks/bench_exports.py``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from scrapy.exporters import JsonLinesItemExporter
 
 from netcrawl.exporters.fields import FastFieldsMixin
@@ -15,3 +17,7 @@ from netcrawl.exporters.fields import FastFieldsMixin
 
 class PlaceJsonLinesItemExporter(FastFieldsMixin, JsonLinesItemExporter):
     """One JSON object per line; absent fields omitted."""
+
+    def export_item(self, item: Any) -> None:
+        line = self.encoder.encode(self.serialized_dict(item)) + "\n"
+        self.file.write(line.encode(self.encoding or "utf-8"))

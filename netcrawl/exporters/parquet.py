@@ -96,7 +96,7 @@ class ParquetItemExporter(FastFieldsMixin, BaseItemExporter):
             for column, source in zip(self.columns, sources, strict=True)
             if source in FLOAT_COLUMNS
         )
-        self._rows: list[tuple[Any, ...]] = []
+        self._rows: list[list[Any]] = []
         self._writer: pq.ParquetWriter | None = None
         self._unexported = UnexportedFieldsWarning("Parquet", sources)
         self.row_groups_written = 0
@@ -120,8 +120,7 @@ class ParquetItemExporter(FastFieldsMixin, BaseItemExporter):
         self._unexported.check(item)
         # The whole row is built before it is buffered: a bad value raises
         # without leaving a partial row behind.
-        row = self.get_serialized_fields(item, default_value=None, include_empty=True)
-        self._rows.append(tuple(value for _, value in row))
+        self._rows.append(self.serialized_row(item, default_value=None))
         if len(self._rows) >= self.row_group_size:
             self._flush()
 

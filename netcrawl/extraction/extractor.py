@@ -1,8 +1,8 @@
 """Run the readers of the syntaxes present on a parsed page and merge their places.
 
 A reader that fails on some unforeseen markup must not cost the page its
-other syntaxes (nor crash a crawl): its error is logged with the traceback
-and reported as the problem ``<syntax>_error``.
+other syntaxes (nor crash a crawl): its error is logged on one WARNING line
+(the traceback at DEBUG) and reported as the problem ``<syntax>_error``.
 """
 
 from __future__ import annotations
@@ -66,8 +66,13 @@ def extract_from_parsed(page: ParsedPage) -> ExtractionResult:
             continue
         try:
             places += reader(page, problems)
-        except (RecursionError, ValueError, TypeError, AttributeError, KeyError, IndexError):
-            logger.warning("%s reader failed on %s", syntax, page.url, exc_info=True)
+        except (RecursionError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+            # One WARNING line per page (the crawl's log stays free of tracebacks);
+            # the traceback itself at DEBUG for whoever investigates the markup.
+            logger.warning(
+                "%s reader failed on %s (%s: %s)", syntax, page.url, type(exc).__name__, exc
+            )
+            logger.debug("%s reader traceback for %s", syntax, page.url, exc_info=True)
             problems.append(f"{syntax}_error")
     places = merge_places(places)
     assign_refs(places, page.url)

@@ -15,9 +15,36 @@ import re
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
+from .schematypes import any_is_a
+
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _DIGITS = re.compile(r"\D+")
 _MAX_SAME_PLACE_KM = 0.5
+_WORDS = re.compile(r"\w+", re.UNICODE)
+#: Street words written in full in one syntax and abbreviated in another
+#: ("200 George Street" in the JSON-LD, "200 George St" in the visible microdata).
+_STREET_ABBREVIATIONS = {
+    "street": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "road": "rd",
+    "boulevard": "blvd",
+    "drive": "dr",
+    "lane": "ln",
+    "place": "pl",
+    "court": "ct",
+    "square": "sq",
+    "highway": "hwy",
+    "parkway": "pkwy",
+    "terrace": "ter",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "suite": "ste",
+    "strasse": "str",
+    "rue": "r",
+}
 
 
 def _key(text: str | None) -> str:
@@ -26,6 +53,20 @@ def _key(text: str | None) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _NON_WORD.sub("", text.casefold())
+
+
+def _street_key(text: str | None) -> str:
+    """A street compared across spellings: case, accents, punctuation, abbreviations."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    words = []
+    for word in _WORDS.findall(text.replace("_", " ")):
+        if word.endswith("strasse") and word != "strasse":
+            word = word[: -len("strasse")] + "str"  # Hauptstraße / Hauptstrasse / Hauptstr.
+        words.append(_STREET_ABBREVIATIONS.get(word, word))
+    return "".join(words)
 
 
 def _distance_km(a: dict, b: dict) -> float:
@@ -39,9 +80,12 @@ def _distance_km(a: dict, b: dict) -> float:
 
 def _conflict(a: dict, b: dict) -> bool:
     """Do two records contradict each other on an identifying field?"""
-    for field in ("ref", "street_address", "postcode", "city", "addr_full"):
+    for field in ("ref", "postcode", "city", "addr_full"):
         if a.get(field) and b.get(field) and _key(a[field]) != _key(b[field]):
             return True
+    streets = a.get("street_address"), b.get("street_address")
+    if all(streets) and _street_key(streets[0]) != _street_key(streets[1]):
+        return True
     if a.get("phone") and b.get("phone"):
         digits_a, digits_b = _DIGITS.sub("", a["phone"]), _DIGITS.sub("", b["phone"])
         if digits_a[-8:] != digits_b[-8:]:
@@ -50,14 +94,33 @@ def _conflict(a: dict, b: dict) -> bool:
     return has_coords and _distance_km(a, b) > _MAX_SAME_PLACE_KM
 
 
+def _organization_at_place(organization: dict, place: dict) -> bool:
+    """A site's Organization published at the very address of its typed place.
+
+    Single-location sites (and SEO plugins) describe the business twice, as an
+    ``Organization`` with the switchboard number and as a ``Dentist``/``Store``
+    with the branch's: one place, even though the phones differ.
+    """
+    if _specificity(organization) != 1 or _specificity(place) != 2:
+        return False
+    street, postcode = organization.get("street_address"), organization.get("postcode")
+    return (
+        bool(street and postcode)
+        and _street_key(street) == _street_key(place.get("street_address"))
+        and _key(postcode) == _key(place.get("postcode"))
+    )
+
+
 def _same_place(a: dict, b: dict, only_other: bool) -> bool:
     if a.get("ref") and a.get("ref") == b.get("ref"):
+        return True
+    if _organization_at_place(a, b) or _organization_at_place(b, a):
         return True
     if _conflict(a, b):
         return False
     if a.get("name") and _key(a.get("name")) == _key(b.get("name")):
         return True
-    same_street = bool(a.get("street_address")) and _key(a["street_address"]) == _key(
+    same_street = bool(a.get("street_address")) and _street_key(a["street_address"]) == _street_key(
         b.get("street_address")
     )
     if same_street and a.get("postcode") and _key(a["postcode"]) == _key(b.get("postcode")):
@@ -90,14 +153,36 @@ def _fill(target: dict, other: dict) -> None:
         target["lon"] = other["lon"]
 
 
+def _specificity(place: dict) -> int:
+    """How precisely a record's type describes a place: 2 a Place or LocalBusiness
+    subtype, 1 a mere Organization, 0 no schema.org type (fragments, microformats)."""
+    types = (place.get("extras") or {}).get("@type")
+    if not types:
+        return 0
+    types = types if isinstance(types, list) else [types]
+    if any_is_a(types, "Place") or any_is_a(types, "LocalBusiness"):
+        return 2
+    return 1 if any_is_a(types, "Organization") else 0
+
+
 def merge_places(places: list[dict]) -> list[dict]:
-    """Merge records describing the same place; keeps first-seen order."""
+    """Merge records describing the same place; keeps first-seen order.
+
+    The first record's values win, unless the later one has the more specific
+    type: a site's ``Organization`` and its ``Dentist`` at the same address are
+    one place named as the dentist.
+    """
     merged: list[dict] = []
     for place in places:
         only_other = len(merged) == 1
-        for existing in merged:
+        for index, existing in enumerate(merged):
             if _same_place(existing, place, only_other) or _same_place(place, existing, only_other):
-                _fill(existing, place)
+                if _specificity(place) > _specificity(existing):
+                    winner = dict(place)
+                    _fill(winner, existing)
+                    merged[index] = winner
+                else:
+                    _fill(existing, place)
                 break
         else:
             merged.append(dict(place))
@@ -108,7 +193,10 @@ def page_slug(url: str | None) -> str | None:
     """The page URL's last path segment without extension (else its host)."""
     if not url:
         return None
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced IPv6 bracket: no usable path
+        return None
     segments = [segment for segment in parts.path.split("/") if segment]
     if segments:
         slug = unquote(segments[-1])

@@ -13,7 +13,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .schemaorg import normalise_property, normalise_type
-from .values import element_text
+from .values import element_text, has_digit
 
 _XP_ITEMPROP = etree.XPath("//*[@itemprop]")
 _SRC_TAGS = frozenset({"audio", "embed", "iframe", "img", "source", "track", "video"})
@@ -59,6 +59,8 @@ def _value(element, names: list[str]) -> str:
         if "email" in names and href.lower().startswith("mailto:"):
             return href
         text = _text(element).strip()
+        if "telephone" in names and href.lower().startswith("tel:") and not has_digit(text):
+            return href  # <a href="tel:+4930..">Call us</a>: the number is in the link
         return text or href
     if tag == "object":
         return element.get("data") or ""

@@ -119,5 +119,8 @@ def _base_url(root: etree._Element, url: str | None) -> str | None:
     if bases:
         base = str(bases[0]).strip()
         if base:
-            return urljoin(url or "", base) or None
+            try:
+                return urljoin(url or "", base) or None
+            except ValueError:  # a malformed page URL or <base href>: keep the page URL
+                return url
     return url

@@ -16,7 +16,7 @@ import re
 from lxml import etree
 
 from .schemaorg import normalise_property, normalise_type
-from .values import element_text
+from .values import element_text, has_digit
 
 _XP_PROPERTY = etree.XPath("//*[@property]")
 _SCHEMA_IRI = re.compile(r"^https?://(?:www\.)?(?:schema\.org|data-vocabulary\.org)/?#?", re.I)
@@ -117,6 +117,9 @@ class _Reader:
             if "email" in names and link.lower().startswith("mailto:"):
                 return link
         text = element_text(element)
+        is_tel_link = bool(link) and link.lower().startswith("tel:")
+        if is_tel_link and "telephone" in names and not has_digit(text):
+            return link  # <a href="tel:+4930..">Call us</a>: the number is in the link
         return text if text.strip() else (link or "")
 
     def node(self, element) -> dict:

@@ -53,7 +53,16 @@ _NOT_WALKED = frozenset(
         "nationality",
         "addressCountry",
         "breadcrumb",
-        "itemListElement",
+        # The place around this one (a mall, a district) is context, not the page's subject.
+        "containedInPlace",
+        "containedIn",
+        # Who wrote or published a page: a news site's publisher is not what the page lists.
+        "publisher",
+        "author",
+        "creator",
+        "copyrightHolder",
+        "sponsor",
+        "funder",
         "openingHoursSpecification",
         "contactPoint",
         "aggregateRating",
@@ -169,10 +178,12 @@ def _address_of(node: dict) -> dict | str | None:
                 return value
         elif text_address is None:
             text_address = clean_text(value)
+    if any(node.get(prop) for prop in _ADDRESS_PROPS):
+        # Address properties written on the place itself, typically microdata whose
+        # ``itemprop="address"`` lacks its ``itemscope``: the parts beat the text.
+        return node
     if text_address:
         return text_address
-    if any(node.get(prop) for prop in _ADDRESS_PROPS):
-        return node  # address properties written on the place itself
     for value in values(node, "location"):
         if _is_address_node(value):
             return value
@@ -276,7 +287,9 @@ def _brand(node: dict) -> str | None:
 def _phones(node: dict) -> list[str]:
     phones: list[str] = []
     for value in values(node, "telephone"):
-        phone = clean_phone(value) if not isinstance(value, dict) else None
+        if isinstance(value, dict):  # a ContactPoint written as the telephone value
+            value = first_text(value, "telephone")
+        phone = clean_phone(value)
         if phone and phone not in phones:
             phones.append(phone)
     if not phones:
@@ -429,9 +442,12 @@ def places_from_nodes(nodes: list[dict], ctx: NodeContext) -> list[dict]:
             if place:
                 places.append(place)
         is_event = any_is_a(types, "Event")
+        is_breadcrumb = any_is_a(types, "BreadcrumbList")
         for prop, prop_values in node.items():
             if prop.startswith("@") or prop in _NOT_WALKED:
                 continue
+            if is_breadcrumb and prop == "itemListElement":
+                continue  # a trail of pages; a directory's ItemList of branches is walked
             for value in prop_values if isinstance(prop_values, list) else [prop_values]:
                 if not isinstance(value, dict):
                     continue

@@ -17,6 +17,11 @@ from lxml import etree
 _WHITESPACE = re.compile(r"[\s\u00a0\u200b\u200c\u200d\ufeff]+")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _PAIR_SPLIT = re.compile(r"\s*[;,]\s*|\s+")
+#: Markup inside a JSON-LD string (``"1 Main St<br/>Suite 5"``, ``"<b>Shop</b>"``): CMS
+#: templates paste their HTML fields into the JSON as is.
+_HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+#: An entity left after one decoding: the CMS escaped the text twice (``&amp;amp;``).
+_LEFTOVER_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}\d?|#\d{2,5}|#x[0-9a-fA-F]{2,4});")
 
 
 def clean_text(value) -> str | None:
@@ -29,14 +34,27 @@ def clean_text(value) -> str | None:
         text = value
     else:
         return None
+    if "<" in text:
+        text = _HTML_TAG.sub(" ", text)
     if "&" in text:
         text = html.unescape(text)
+        if "&" in text and _LEFTOVER_ENTITY.search(text):
+            text = html.unescape(text)
     text = _WHITESPACE.sub(" ", text).strip()
     return text or None
 
 
+_HEMISPHERE = re.compile(r"^([NSEWnsew])?\s*(.*?)\s*°?\s*([NSEWnsew])?$")
+#: A label written inside the telephone property: "Tel.: 030 1234", "Phone: +1 555".
+_PHONE_LABEL = re.compile(r"^[^\W\d_][^\W\d_ .]*\.?(?: [^\W\d_]+\.?)?\s*:\s*(?=[+(\d])")
+
+
 def parse_coordinate(value) -> float | None:
-    """A latitude or longitude as float, accepting ``"51,52"`` comma decimals."""
+    """A latitude or longitude as float, accepting ``"51,52"`` comma decimals.
+
+    Hemisphere letters as some sites write them (``"40.7128° N"``, ``"W 74.006"``)
+    give the sign: S and W are negative.
+    """
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int | float):
@@ -46,11 +64,21 @@ def parse_coordinate(value) -> float | None:
         if text is None:
             return None
         text = text.replace(" ", "").rstrip("°")
+        negative = False
+        if text[:1].isalpha() or text[-1:].isalpha():
+            match = _HEMISPHERE.match(text)
+            letters = {(match.group(1) or "").upper(), (match.group(3) or "").upper()} - {""}
+            if len(letters) != 1:
+                return None
+            negative = letters <= {"S", "W"}
+            text = match.group(2).rstrip("°")
+            if text.startswith(("-", "+")):
+                return None  # a sign and a hemisphere: ambiguous
         if "," in text and "." not in text and text.count(",") == 1:
             text = text.replace(",", ".")
         if not _NUMBER.match(text):
             return None
-        number = float(text)
+        number = -float(text) if negative else float(text)
     if math.isnan(number) or math.isinf(number):
         return None
     return number
@@ -108,6 +136,10 @@ def clean_email(value) -> str | None:
     return text if "@" in text else None
 
 
+def has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
+
+
 def clean_phone(value) -> str | None:
     """A telephone number as published, without a ``tel:`` scheme."""
     text = clean_text(value)
@@ -115,7 +147,8 @@ def clean_phone(value) -> str | None:
         return None
     if text.lower().startswith(("tel:", "callto:")):
         text = text.split(":", 1)[1].strip()
-    return text if any(ch.isdigit() for ch in text) else None
+    text = _PHONE_LABEL.sub("", text)
+    return text if has_digit(text) else None
 
 
 _BREAKING_TAGS = frozenset(

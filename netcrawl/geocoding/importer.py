@@ -88,22 +88,33 @@ def parse_column_mapping(spec: str | None) -> dict[str, str]:
     return mapping
 
 
-def resolve_columns(header: list[str], fmt: str, mapping: Mapping[str, str]) -> dict[str, str]:
-    """Our field -> the file's column, checked against the header."""
+def resolve_columns(
+    header: list[str], fmt: str, mapping: Mapping[str, str]
+) -> dict[str, list[str]]:
+    """Our field -> the file's column(s), checked against the header.
+
+    A mapping may join columns with ``+`` (``number=huisnummer+huisletter`` for the
+    Dutch BAG, ``number=numero+rep`` for the French BAN): their values are joined
+    with spaces, which the house-number parser reads as number and suffix.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
     by_upper = {h.upper(): h for h in header}
-    columns: dict[str, str] = {}
+    columns: dict[str, list[str]] = {}
     for name in FIELDS:
         wanted = mapping.get(name) or (
             OPENADDRESSES_COLUMNS[name] if fmt == "openaddresses" else name
         )
-        if wanted in header:
-            columns[name] = wanted
-        elif wanted.upper() in by_upper:
-            columns[name] = by_upper[wanted.upper()]
-        elif name in mapping:
-            raise ValueError(f"column {wanted!r} (for {name}) not in the file's header {header}")
+        found = []
+        for part in wanted.split("+"):
+            if part in header:
+                found.append(part)
+            elif part.upper() in by_upper:
+                found.append(by_upper[part.upper()])
+            elif name in mapping:
+                raise ValueError(f"column {part!r} (for {name}) not in the file's header {header}")
+        if found and len(found) == len(wanted.split("+")):
+            columns[name] = found
     missing = [name for name in REQUIRED_FIELDS if name not in columns]
     if missing:
         raise ValueError(
@@ -111,6 +122,21 @@ def resolve_columns(header: list[str], fmt: str, mapping: Mapping[str, str]) -> 
             "use --format openaddresses or --columns lat=...,lon=...,street=..."
         )
     return columns
+
+
+def _combine_columns(chunk: pd.DataFrame, columns: dict[str, list[str]]) -> pd.DataFrame:
+    """The chunk with one column per field of ours (joined parts, see resolve_columns)."""
+    combined = {}
+    for name, sources in columns.items():
+        if len(sources) == 1:
+            combined[name] = chunk[sources[0]]
+        else:
+            parts = [chunk[source].str.strip() for source in sources]
+            joined = parts[0]
+            for part in parts[1:]:
+                joined = joined + " " + part
+            combined[name] = joined.str.split().str.join(" ")
+    return pd.DataFrame(combined, index=chunk.index)
 
 
 def _cells(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
@@ -211,7 +237,7 @@ def import_addresses(
         ):
             reader = pd.read_csv(
                 fh,
-                usecols=list(cols.values()),
+                usecols=sorted({column for sources in cols.values() for column in sources}),
                 dtype=object,  # plain Python strings: cheapest to hash and bind
                 keep_default_na=False,
                 chunksize=chunk_rows,
@@ -220,7 +246,7 @@ def import_addresses(
             )
             position = 0
             for chunk in reader:
-                chunk = chunk.rename(columns={v: k for k, v in cols.items()})
+                chunk = _combine_columns(chunk, cols)
                 _import_chunk(conn, chunk, registry, country_code or "", report)
                 conn.commit()
                 now = fh.tell()

@@ -29,6 +29,8 @@ from netcrawl.geocoding.parsing import AddressQuery
 PRECISIONS = ("rooftop", "interpolated", "street", "postcode", "city", "region", "country")
 #: A street this far from the town the query names is another town's street.
 MAX_STREET_TO_CITY_M = 40_000
+#: Streets of the same name scored in full for one query (the rest: too far away).
+MAX_SCORED_CANDIDATES = 30
 
 
 @dataclass(slots=True)
@@ -96,6 +98,18 @@ class AddressMatcher:
             found = self._match_street(query, town, limit)
             if found:
                 return found
+        if query.street and not query.housenumber:
+            # "Ham, Picardie" / "Poplar Grove, Illinois": a town whose name holds a
+            # street-type word, not a street.
+            as_town = AddressQuery(
+                city=query.street,
+                postcode=query.postcode,
+                hints=[query.city, *query.hints] if query.city else list(query.hints),
+                country=query.country,
+            )
+            place = self._town(as_town)
+            if place is not None:
+                return [self._place_match(place, as_town)]
         if not query.street and query.city and town is None and self.has_addresses:
             # "Prinsengracht, Amsterdam": the first part was a street, not a town.
             as_street = AddressQuery(
@@ -206,6 +220,14 @@ class AddressMatcher:
         if query.city and town is None:
             town = self._town(query)
         number = query.number
+        city = name_key(query.city) if query.city else ""
+        same_city = [
+            s for s in candidates if city and city in (s.city_key, name_key(s.district or ""))
+        ]
+        if same_city:  # the register names the town: the other towns' streets are out
+            candidates = same_city
+        if len(candidates) > MAX_SCORED_CANDIDATES:
+            candidates = self._nearest_candidates(candidates, query, town)
         scored = []
         for street in candidates:
             score = self._score_street(street, query, town, number)
@@ -217,6 +239,33 @@ class AddressMatcher:
         for score, street in scored[:limit]:
             results.append(self._locate_on_street(street, query, number, score))
         return results
+
+    def _nearest_candidates(self, candidates: list[_Street], query, town) -> list[_Street]:
+        """A state-wide import has hundreds of Main Streets: keep those in the named city
+        and the ones nearest to the named town or postcode (scoring costs SQL per street)."""
+        anchors = [(town.lat, town.lon)] if town is not None else []
+        if query.postcode:
+            row = (
+                self._conn()
+                .execute(
+                    "SELECT lat, lon FROM postcodes WHERE key = ? ORDER BY n DESC LIMIT 1",
+                    (postcode_key(query.postcode),),
+                )
+                .fetchone()
+            )
+            if row is not None:
+                anchors.append(row)
+        city = name_key(query.city) if query.city else ""
+        if not anchors:
+            same_city = [s for s in candidates if city and s.city_key == city]
+            return same_city or sorted(candidates, key=lambda s: -s.n)[:MAX_SCORED_CANDIDATES]
+
+        def distance(street: _Street) -> float:
+            if city and street.city_key == city:
+                return 0.0
+            return min(haversine_m(lat, lon, street.lat, street.lon) for lat, lon in anchors)
+
+        return sorted(candidates, key=distance)[:MAX_SCORED_CANDIDATES]
 
     def _score_street(self, street: _Street, query, town, number) -> float | None:
         conn = self._conn()
@@ -269,7 +318,17 @@ class AddressMatcher:
             (street.id, n),
         ).fetchall()
         if rows:
-            rows.sort(key=lambda r: (r[0] != suffix, r[0] != "", len(r[0])))
+            wanted_postcode = postcode_key(query.postcode) if query.postcode else None
+            # Same suffix first, then the query's postcode (a city may have two streets
+            # of one name, told apart only by their postcodes), then the bare number.
+            rows.sort(
+                key=lambda r: (
+                    r[0] != suffix,
+                    wanted_postcode is not None and r[3] != wanted_postcode,
+                    r[0] != "",
+                    len(r[0]),
+                )
+            )
             best = rows[0]
             components["housenumber"] = query.housenumber
             if best[3]:

@@ -148,7 +148,9 @@ def parse_query(query: str | dict) -> AddressQuery:
     """Parse free text or a geopy structured query into an :class:`AddressQuery`."""
     if isinstance(query, dict):
         return _parse_structured(query)
-    components = [c.strip() for c in re.split(r"[,;\n]+", str(query)) if c.strip()]
+    components = _tidy_components(
+        [c.strip() for c in re.split(r"[,;\n]+", str(query)) if c.strip()]
+    )
     parsed = AddressQuery()
     if not components:
         return parsed
@@ -203,6 +205,24 @@ def _is_state_code(text: str) -> bool:
     return any(
         pycountry.subdivisions.get(code=f"{cc}-{code}") is not None for cc in ("US", "CA", "AU")
     )
+
+
+_LONE_NUMBER = re.compile(r"^\d+\s*(?:bis|ter|quater|[a-z])?$", re.IGNORECASE)
+
+
+def _tidy_components(components: list[str]) -> list[str]:
+    """Merge "12, rue de Rivoli" into one part; drop "Suite 100" / "Apt 4" parts."""
+    tidy: list[str] = []
+    for component in components:
+        words = component.split()
+        is_unit = words[0].startswith("#") or fold(words[0]) in _UNIT_WORDS
+        if tidy and is_unit and len(words) <= 3:
+            continue  # a unit on its own: "123 Main St, Suite 100, Springfield"
+        if tidy and _LONE_NUMBER.match(tidy[-1]) and _has_letters(component):
+            tidy[-1] = f"{tidy[-1]} {component}"
+            continue
+        tidy.append(component)
+    return tidy
 
 
 def _take_trailing_city(parsed: AddressQuery) -> None:

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 #: Default location of the index (gitignored).
 DEFAULT_DB_PATH = DATA_DIR / "geocoder.sqlite"
 #: Bumped whenever the schema or the gazetteer build changes: older files are rebuilt.
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "7"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB);

@@ -88,8 +88,11 @@ def test_crawl_of_real_fixture_pages_is_clean(tmp_path):
     assert 20 <= len(items) <= 400, len(items)
     for item in items:
         assert item["spider"] == "places"
-        assert item.get("name") or item.get("street_address") or item.get("addr_full") or (
-            "lat" in item
+        assert (
+            item.get("name")
+            or item.get("street_address")
+            or item.get("addr_full")
+            or ("lat" in item)
         ), item
 
 
@@ -119,3 +122,27 @@ def test_unreachable_host_is_a_counted_warning_not_an_error(tmp_path):
     assert stats.get("netcrawl/robotstxt/unreachable") == 1, stats
     # The start URL, and the spider's own robots.txt and sitemap probes of the host.
     assert stats.get("netcrawl/response/download_error", 0) >= 1, stats
+
+
+def test_silent_host_times_out_with_warnings_only(tmp_path):
+    """A host that accepts connections but never answers: robots.txt times out."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # connections queue in the backlog; nothing ever replies
+        port = silent.getsockname()[1]
+        start = f"http://127.0.0.1:{port}/"
+
+        code, log, items = _crawl(
+            start, tmp_path / "out.jsonl", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=2"
+        )
+
+    assert code == 0, log[-4000:]
+    assert not _error_lines(log), _error_lines(log)
+    assert items == []
+    robots = [
+        line
+        for line in log.splitlines()
+        if " WARNING:" in line and f"robots.txt unreachable at http://127.0.0.1:{port}" in line
+    ]
+    assert len(robots) == 1 and "Timeout" in robots[0], robots
+    assert _stats(log).get("netcrawl/robotstxt/unreachable") == 1

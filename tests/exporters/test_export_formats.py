@@ -339,3 +339,33 @@ def test_jsonl_output_is_scrapys_for_items_dicts_and_dataclasses(options: dict) 
     for item in (place, {"lon": 2.0, "name": "Ça", "zzz": 1}, Other(name="Ça", lat=1.5)):
         scrapy_output, our_output = _scrapy_and_ours(item, **options)
         assert our_output == scrapy_output
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "geojson", "jsonl"])
+def test_fast_and_generic_paths_write_the_same(tmp_path: Path, fmt: str) -> None:
+    """Dicts/Items take the fast field path, other item types Scrapy's: same output."""
+    import io
+    from dataclasses import dataclass, field
+
+    from netcrawl.exporters import EXPORTERS
+
+    @dataclass
+    class PlaceRecord:  # an item type ItemAdapter supports, not a dict or scrapy.Item
+        name: str
+        lat: float
+        lon: float
+        extras: dict = field(default_factory=dict)
+
+    values = {"name": "Ça", "lat": 1.5, "lon": 2.5, "extras": {"k": ["v"]}}
+    outputs = []
+    for item in (values, Place(values), PlaceRecord(**values)):
+        buffer = io.BytesIO()
+        exporter = EXPORTERS[fmt](buffer, encoding="utf-8", fields_to_export=list(values))
+        exporter.start_exporting()
+        exporter.export_item(item)
+        exporter.finish_exporting()
+        outputs.append(buffer.getvalue() if fmt != "parquet" else pd.read_parquet(buffer))
+    if fmt == "parquet":
+        assert outputs[0].equals(outputs[1]) and outputs[0].equals(outputs[2])
+    else:
+        assert outputs[0] == outputs[1] == outputs[2]

@@ -50,18 +50,23 @@ def test_generic_csv_with_column_mapping(gazetteer_db, tmp_path):
     db = geo_fixtures.copy_index(gazetteer_db, tmp_path)
     source = tmp_path / "bag.csv"
     source.write_text(
-        "y;x;hnr;straat;pc;plaats\n"
-        "52.3600;4.8800;10;Kerkstraat;1017 GC;Amsterdam\n"
-        "52.3602;4.8804;20;Kerkstraat;1017 GC;Amsterdam\n",
+        "y;x;hnr;letter;straat;pc;plaats\n"
+        "52.3600;4.8800;10;;Kerkstraat;1017 GC;Amsterdam\n"
+        "52.3602;4.8804;20;;Kerkstraat;1017 GC;Amsterdam\n"
+        "52.3603;4.8806;20;B;Kerkstraat;1017 GC;Amsterdam\n",
         encoding="utf-8",
     )
-    columns = parse_column_mapping("lat=y,lon=x,number=hnr,street=straat,postcode=pc,city=plaats")
+    columns = parse_column_mapping(
+        "lat=y,lon=x,number=hnr+letter,street=straat,postcode=pc,city=plaats"
+    )
     report = import_addresses(source, db, fmt="csv", columns=columns, delimiter=";", progress=False)
-    assert report.imported == 2
+    assert report.imported == 3
     geocoder = OfflineGeocoder(db)
     location = geocoder.geocode("Kerkstr. 14, 1017GC Amsterdam")
     assert location.raw["precision"] == "interpolated"
     assert location.latitude == pytest.approx(52.36008, abs=1e-5)
+    letter = geocoder.geocode("Kerkstraat 20b, 1017 GC Amsterdam")
+    assert (letter.latitude, letter.longitude) == (52.3603, 4.8806)
     geocoder.close()
 
 

@@ -69,3 +69,29 @@ def test_structured_query():
         "62701",
         "US",
     )
+
+
+def test_number_and_unit_as_their_own_parts():
+    q = parse_query("12, rue de Rivoli, 75004 Paris")
+    assert (q.housenumber, q.street, q.postcode, q.city) == (
+        "12",
+        "rue de Rivoli",
+        "75004",
+        "Paris",
+    )
+    for text, street in [
+        ("123 Main St., Suite 100, Springfield, IL", "Main St."),
+        ("123 Main St, #5, Springfield, IL", "Main St"),
+    ]:
+        q = parse_query(text)
+        assert (q.housenumber, q.street, q.city, q.hints) == ("123", street, "Springfield", ["IL"])
+
+
+def test_place_name_before_the_address():
+    q = parse_query("Copperleaf Coffee, 350 Fifth Avenue, New York, NY 10118")
+    assert (q.housenumber, q.street, q.city, q.postcode) == (
+        "350",
+        "Fifth Avenue",
+        "New York",
+        "10118",
+    )
