@@ -22,11 +22,11 @@ Stats: ``netcrawl/validation/<event>`` (``coordinates_swapped``,
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from itemadapter import ItemAdapter
 
+from netcrawl.geocoding import reverse_country
 from netcrawl.quality.drops import NO_LOCATION, DropRecorder
 from netcrawl.quality.validation import (
     ValidationOutcome,
@@ -35,42 +35,24 @@ from netcrawl.quality.validation import (
     has_location,
 )
 
-logger = logging.getLogger(__name__)
-
-
-def _reverse_country() -> Callable[[float, float], str | None] | None:
-    try:
-        from netcrawl.geocoding import reverse_country
-    except ImportError:  # geocoding data not installed: swaps are then only caught by range
-        logger.warning("netcrawl.geocoding.reverse_country unavailable: swap check by range only")
-        return None
-    return reverse_country
-
 
 class ValidationPipeline:
     def __init__(self, stats: Any) -> None:
         self.stats = stats
         self.drops = DropRecorder(stats, logging.WARNING)
-        self._reverse: Callable[[float, float], str | None] | None = None
-        self._reverse_loaded = False
 
     @classmethod
     def from_crawler(cls, crawler) -> ValidationPipeline:
         return cls(crawler.stats)
 
-    def _reverse_country(self) -> Callable[[float, float], str | None] | None:
-        if not self._reverse_loaded:
-            self._reverse = _reverse_country()
-            self._reverse_loaded = True
-        return self._reverse
-
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
         place = adapter.asdict()
-        reverse = self._reverse_country() if place.get("country") else None
+        # Only a known country can tell an exchanged pair from a real one.
+        reverse = reverse_country if place.get("country") else None
         for outcome in (check_coordinates(place, reverse), check_contacts(place)):
             self._apply(adapter, outcome)
-        if not has_location(adapter.asdict()):
+        if not has_location(adapter):
             raise self.drops.drop(NO_LOCATION, adapter, str(adapter.get("name") or ""))
         return item
 

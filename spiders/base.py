@@ -80,10 +80,6 @@ def _is_oversized(failure: Failure) -> bool:
     return False
 
 
-def _extract_markup(response: TextResponse) -> ExtractionResult:
-    return extract_places(response)
-
-
 class PlacesSpider(Spider):
     """Crawl sites for places: discovery, dispatch by content kind, extraction, stats.
 
@@ -109,7 +105,7 @@ class PlacesSpider(Spider):
     # The one place where extractors plug in. Each runs on the responses of its kind;
     # their places and problems are handled identically (see ``_emit``).
     #: Run on every HTML page, in order.
-    html_extractors: ClassVar[tuple[Extractor, ...]] = (_extract_markup,)
+    html_extractors: ClassVar[tuple[Extractor, ...]] = (extract_places,)
     #: Run on every JSON / XML / KML / JavaScript response (store-locator APIs).
     api_extractors: ClassVar[tuple[Extractor, ...]] = ()
     #: Run on every HTML page; the data URLs they return are requested and reach

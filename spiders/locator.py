@@ -117,6 +117,8 @@ class LocatorSpider(PlacesSpider):
     api_records_path: ClassVar[str | None] = None
     field_map: ClassVar[dict[str, str]] = {}
     item_attributes: ClassVar[dict[str, Any]] = {}
+    #: Pages of one paginated API read at most (setting ``NETCRAWL_API_MAX_PAGES``).
+    max_api_pages: int = 200
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -125,7 +127,6 @@ class LocatorSpider(PlacesSpider):
                              self.field_map.items()}
         if not self.api_extractors:
             self.api_extractors = (self.extract_api,)
-        self.max_api_pages = 200
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> LocatorSpider:
@@ -138,7 +139,7 @@ class LocatorSpider(PlacesSpider):
                 extract_markup_places if extractor is extract_page_places else extractor
                 for extractor in spider.html_extractors
             )
-        spider.max_api_pages = settings.getint("NETCRAWL_API_MAX_PAGES", 200)
+        spider.max_api_pages = settings.getint("NETCRAWL_API_MAX_PAGES", cls.max_api_pages)
         return spider
 
     def extract_api(self, response: TextResponse) -> ExtractionResult:

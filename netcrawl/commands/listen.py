@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
-from netcrawl.network.addresses import format_host_port, is_loopback_bind
+from netcrawl.commands.bind_options import add_bind_options, check_bind, report_listen_failure
+from netcrawl.network.addresses import format_host_port
 from netcrawl.network.listener import ConnectionListener, ConnectionReport
 from netcrawl.network.shutdown import stop_on_signals, wait_until
 
@@ -39,8 +39,7 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("-b", "--bind", metavar="ADDR", default="127.0.0.1",
-                            help="address to listen on (default 127.0.0.1)")
+        add_bind_options(parser, "allow a non-loopback --bind address")
         parser.add_argument("--echo", action="store_true", help="send received data back")
         parser.add_argument("--max-connections", metavar="N", type=int, default=16,
                             help="connections handled at once; more are closed (default 16)")
@@ -48,8 +47,6 @@ class Command(ScrapyCommand):
                             help="exit after N connections have been reported")
         parser.add_argument("--idle-timeout", metavar="SECONDS", type=float, default=30.0,
                             help="close a connection idle this long (default 30)")
-        parser.add_argument("--allow-remote", action="store_true",
-                            help="allow a non-loopback --bind address")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or not args[0].isdigit() or int(args[0]) > 65535:
@@ -60,13 +57,7 @@ class Command(ScrapyCommand):
             raise UsageError("--count must be at least 1", print_help=False)
         if opts.idle_timeout <= 0:
             raise UsageError("--idle-timeout must be positive", print_help=False)
-        remote = not is_loopback_bind(opts.bind)
-        if remote and not opts.allow_remote:
-            raise UsageError(
-                f"--bind {opts.bind} is not a loopback address; add --allow-remote to accept "
-                "connections from other machines",
-                print_help=False,
-            )
+        remote = check_bind(opts, "accept connections from other machines")
         assert self.settings is not None
         configure_logging(self.settings)
         listener = ConnectionListener(
@@ -76,17 +67,17 @@ class Command(ScrapyCommand):
         try:
             listener.start()
         except OSError as error:
-            print(f"cannot listen on {format_host_port(opts.bind, int(args[0]))}: {error}",
-                  file=sys.stderr)
+            report_listen_failure(opts.bind, int(args[0]), error)
             self.exitcode = 1
             return
         if remote:
             logger.warning("listening on %s, reachable from other machines",
                            format_host_port(opts.bind, listener.port))
         mode = "echo" if opts.echo else "report only"
-        print(f"Listening on {format_host_port(opts.bind, listener.port)} ({mode}); "
-              "Ctrl-C to stop", flush=True)
+        # Handlers first, then the ready line: whoever waits for it may signal at once.
         with stop_on_signals() as stop:
+            print(f"Listening on {format_host_port(opts.bind, listener.port)} ({mode}); "
+                  "Ctrl-C to stop", flush=True)
             try:
                 wait_until(stop, listener.reached)
             finally:

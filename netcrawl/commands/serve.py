@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
@@ -12,7 +11,7 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.log import configure_logging
 
 import netcrawl
-from netcrawl.network.addresses import format_host_port, is_loopback_bind
+from netcrawl.commands.bind_options import add_bind_options, check_bind, report_listen_failure
 from netcrawl.network.shutdown import stop_on_signals, wait_until
 from netcrawl.serving import StaticFileServer
 
@@ -41,12 +40,9 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("-b", "--bind", metavar="ADDR", default="127.0.0.1",
-                            help="address to listen on (default 127.0.0.1)")
+        add_bind_options(parser, "allow a non-loopback --bind address (serves to the network)")
         parser.add_argument("--port", metavar="N", type=int, default=8000,
                             help="TCP port, 0 picks a free port and prints it (default 8000)")
-        parser.add_argument("--allow-remote", action="store_true",
-                            help="allow a non-loopback --bind address (serves to the network)")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) > 1:
@@ -56,29 +52,23 @@ class Command(ScrapyCommand):
             raise UsageError(f"not a directory: {root}", print_help=False)
         if not 0 <= opts.port <= 65535:
             raise UsageError(f"invalid port: {opts.port}", print_help=False)
-        remote = not is_loopback_bind(opts.bind)
-        if remote and not opts.allow_remote:
-            raise UsageError(
-                f"--bind {opts.bind} is not a loopback address; add --allow-remote to "
-                "serve to other machines",
-                print_help=False,
-            )
+        remote = check_bind(opts, "serve to other machines")
         assert self.settings is not None
         configure_logging(self.settings)
         server = StaticFileServer(root, opts.bind, opts.port, request_log_level=logging.INFO)
         try:
             server.start()
         except OSError as error:
-            print(f"cannot listen on {format_host_port(opts.bind, opts.port)}: {error}",
-                  file=sys.stderr)
+            report_listen_failure(opts.bind, opts.port, error)
             self.exitcode = 1
             return
         if remote:
             logger.warning("serving %s to the network on %s: anyone who can reach this "
                            "address can read it", server.root, server.url)
-        print(f"Serving {server.root} at {server.url} (port {server.port}); Ctrl-C to stop",
-              flush=True)
+        # Handlers first, then the ready line: whoever waits for it may signal at once.
         with stop_on_signals() as stop:
+            print(f"Serving {server.root} at {server.url} (port {server.port}); Ctrl-C to stop",
+                  flush=True)
             try:
                 wait_until(stop)
             finally:

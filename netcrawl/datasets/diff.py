@@ -34,23 +34,15 @@ import pandas as pd
 
 from netcrawl.datasets.export import write_frames
 from netcrawl.datasets.places_table import read_places
+from netcrawl.items import PLACE_FIELDS
 
-#: Fields compared between matched places (coordinates are handled as moves).
-COMPARED_FIELDS: tuple[str, ...] = (
-    "name",
-    "brand",
-    "addr_full",
-    "street_address",
-    "housenumber",
-    "street",
-    "city",
-    "state",
-    "postcode",
-    "country",
-    "phone",
-    "email",
-    "website",
-    "opening_hours",
+#: Place fields that are not the place's own data: its identity (how it is matched),
+#: its coordinates (compared as moves) and where and how it was read.
+_NOT_COMPARED = frozenset({"ref", "lat", "lon", "source_url", "source_format", "spider",
+                           "geo_source", "geo_precision", "extras"})
+#: Fields compared between matched places: every other place field, in export order.
+COMPARED_FIELDS: tuple[str, ...] = tuple(
+    field for field in PLACE_FIELDS if field not in _NOT_COMPARED
 )
 DEFAULT_MOVE_THRESHOLD_M = 50.0
 CHANGE_KINDS = ("added", "removed", "moved", "changed")

@@ -206,7 +206,8 @@ class FastFieldsMixin:
             names = declared
         elif declared:
             names = [name for name in declared if name in values]
-            names += [name for name in values if name not in declared]
+            if not isinstance(item, scrapy.Item):  # an Item only holds declared fields
+                names += [name for name in values if name not in declared]
         else:
             names = values
         serializers = _field_serializers(type(item))

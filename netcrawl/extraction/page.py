@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -83,11 +84,19 @@ def _root_of_text(text: str) -> etree._Element:
 
 
 def parse_page(page, url: str | None = None) -> ParsedPage:
-    """Return the page's tree without re-parsing what Scrapy already parsed.
+    """Return the page's tree (see :func:`load_html`) with its syntax probes."""
+    root, url = load_html(page, url)
+    return ParsedPage(root=root, url=url, base_url=_base_url(root, url))
 
-    Accepts a Scrapy ``TextResponse`` (its ``selector.root`` is reused), a
-    parsel ``Selector``, or the HTML as ``str``/``bytes`` (bytes are decoded
-    by the document's own declaration, as browsers and Scrapy do).
+
+def load_html(page: Any, url: str | None = None) -> tuple[etree._Element, str | None]:
+    """The page's lxml root and URL, without re-parsing what Scrapy already parsed.
+
+    Accepts a Scrapy ``TextResponse`` (its ``selector.root`` is reused, and its
+    ``url`` when ``url`` is not given), a parsel ``Selector``, an lxml element,
+    or the HTML as ``str``/``bytes`` (bytes are decoded by the document's own
+    declaration, as browsers and Scrapy do). Every extractor of a page shares
+    this one tree, so they only read it, never change it.
     """
     if isinstance(page, bytes | bytearray):
         _, text = html_to_unicode(None, bytes(page))
@@ -103,11 +112,11 @@ def parse_page(page, url: str | None = None) -> ParsedPage:
         root = page
     else:
         raise TypeError(
-            f"extract_places() needs a TextResponse, Selector, str or bytes, not {type(page)!r}"
+            f"a page is a TextResponse, Selector, str or bytes, not {type(page)!r}"
         )
     if isinstance(root, str) or root is None:
         root = _root_of_text("")
-    return ParsedPage(root=root, url=url, base_url=_base_url(root, url))
+    return root, url
 
 
 def _base_url(root: etree._Element, url: str | None) -> str | None:

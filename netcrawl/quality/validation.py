@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ADDRESS_FIELDS = ("addr_full", "street_address", "street", "city", "postcode")
@@ -176,7 +177,7 @@ def check_contacts(place: dict) -> ValidationOutcome:
     return outcome
 
 
-def has_location(place: dict) -> bool:
+def has_location(place: Mapping[str, Any]) -> bool:
     """True when the place can be put on a map: an address field or coordinates."""
     if any(str(place.get(name) or "").strip() for name in ADDRESS_FIELDS):
         return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netcrawl.extraction.text.document import load_html
+from netcrawl.extraction.page import load_html
 from netcrawl.extraction.text.maps import coordinates_from_url, map_hints
 
 

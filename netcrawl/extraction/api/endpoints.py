@@ -24,7 +24,7 @@ from tldextract import TLDExtract
 
 from netcrawl.extraction import ExtractionResult
 from netcrawl.extraction.api.records import iter_places, unique_places
-from netcrawl.extraction.text.document import load_html
+from netcrawl.extraction.page import load_html
 
 INVALID_EMBEDDED_JSON = "invalid_embedded_json"
 INVALID_EMBEDDED_JS = "invalid_embedded_js"

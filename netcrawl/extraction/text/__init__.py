@@ -22,6 +22,7 @@ one place:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -30,8 +31,8 @@ import phonenumbers
 from lxml import etree
 
 from netcrawl.extraction import ExtractionResult
+from netcrawl.extraction.page import load_html
 from netcrawl.extraction.text.address_patterns import TextAddress, find_addresses
-from netcrawl.extraction.text.document import load_html
 from netcrawl.extraction.text.maps import MapHint, map_hints
 from netcrawl.extraction.text.page_kind import (
     is_article,
@@ -49,6 +50,16 @@ MAX_BLOCK_WORDS = 60
 MAX_LINE_WORDS = 18
 _TEL_LINKS = etree.XPath("//a[starts-with(translate(@href, 'TEL', 'tel'), 'tel:')]")
 _MAIL_LINKS = etree.XPath("//a[starts-with(translate(@href, 'MAILTO', 'mailto'), 'mailto:')]")
+#: Whitespace that ``visible_lines`` folds into the one space a postcode may contain.
+_FOLDED_SPACE = r"[ \t\r\f\v\u00a0\u200b]*"
+#: Something every postcode ``find_addresses`` reads has: four digits in a row (US, AU,
+#: NL, DE, FR), or a whole Canadian or British postcode. Searched in the page's raw text
+#: (C speed) so that pages which cannot hold an address skip the line-by-line walk.
+_POSTCODE_SHAPE = re.compile(
+    rf"\d{{4}}|[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]{_FOLDED_SPACE}\d[ABCEGHJ-NPRSTV-Z]\d"
+    rf"|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?{_FOLDED_SPACE}\d[ABD-HJLNP-UW-Z]{{2}}"
+    rf"|GIR{_FOLDED_SPACE}0AA"
+)
 _CCTLD = {"de": "DE", "fr": "FR", "nl": "NL", "uk": "GB", "us": "US", "ca": "CA", "au": "AU",
           "at": "AT", "ch": "CH", "be": "BE"}
 
@@ -153,6 +164,8 @@ def extract_text_places(page: Any, url: str | None = None) -> ExtractionResult:
     place_page = contact_page or is_place_page(root, page_url)
     if is_article(root) and not place_page:
         return ExtractionResult()
+    if not place_page and not _may_hold_postcode(root):
+        return ExtractionResult()  # elsewhere only an address can make a place
     lines = visible_lines(root)
     language, host_country = _language(root), _host_country(page_url)
     main_lines = [line for line in lines if not line.boilerplate]
@@ -170,6 +183,8 @@ def extract_text_places(page: Any, url: str | None = None) -> ExtractionResult:
     if len(distinct) > 1:
         return ExtractionResult()  # a listing, or addresses the page does not tie to itself
     address, in_element = next(iter(distinct.values())) if distinct else (None, False)
+    if address is None and not place_page:
+        return ExtractionResult()  # a map alone is only trusted on the place's own page
 
     allow_boilerplate = contact_page
     hint = _coordinates(map_hints(root), allow_boilerplate)
@@ -179,7 +194,7 @@ def extract_text_places(page: Any, url: str | None = None) -> ExtractionResult:
         written_phone = _phone_near(_neighbourhood([line.text for line in lines], address),
                                     address.country or host_country)
     if address is None:
-        if hint is None or not place_page:
+        if hint is None:
             return ExtractionResult()
     elif not (in_element or place_page or phone or written_phone or hint):
         return ExtractionResult()
@@ -210,6 +225,11 @@ def extract_text_places(page: Any, url: str | None = None) -> ExtractionResult:
         place["source_url"] = page_url
     place["source_format"] = "text"
     return ExtractionResult([place], [])
+
+
+def _may_hold_postcode(root: etree._Element) -> bool:
+    """Whether the page's text has a postcode's shape anywhere (a superset of its lines)."""
+    return _POSTCODE_SHAPE.search(etree.tostring(root, method="text", encoding=str)) is not None
 
 
 def _neighbourhood(lines: list[str], address: TextAddress, radius: int = 4) -> list[str]:
