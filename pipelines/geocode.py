@@ -29,8 +29,8 @@ from netcrawl.normalisation.country import to_alpha2
 
 logger = logging.getLogger(__name__)
 
-_ADDRESS_PARTS = ("street_address", "city", "postcode", "state", "country")
-_REVERSE_FIELDS = {"city": "city", "state": "state", "postcode": "postcode"}
+#: Place fields a reverse answer fills, named as in its ``components``.
+_REVERSE_FIELDS = ("city", "state", "postcode")
 #: Offline reverse lookups are gathered for this long (seconds) into one batch.
 BATCH_WINDOW = 0.005
 BATCH_MAX = 512
@@ -190,8 +190,8 @@ class GeocodePipeline:
             adapter[field] = value
 
     def _apply_reverse(self, adapter: ItemAdapter, result: GeoResult) -> None:
-        for field, part in _REVERSE_FIELDS.items():
-            self._set(adapter, field, result.components.get(part))
+        for field in _REVERSE_FIELDS:
+            self._set(adapter, field, result.components.get(field))
         self._set(adapter, "country", to_alpha2(result.components.get("country_code")))
         self._count("reverse")
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -266,8 +266,3 @@ class RunStore:
             os.replace(directory / f".{LATEST_FILE}.tmp", directory / LATEST_FILE)
             return
         os.replace(tmp, directory / LATEST_LINK)
-
-
-def iter_all_runs(store: RunStore, *, include_partial: bool = False) -> Iterator[Run]:
-    for spider in store.spiders():
-        yield from store.runs(spider, include_partial=include_partial)

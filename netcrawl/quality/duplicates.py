@@ -479,10 +479,7 @@ def _finalise_csv(path: Path, store: MergeStore) -> int:
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator=terminator)
         writer.writeheader()
         for row in reader:
-            record = {k: v for k, v in row.items() if v not in (None, "")}
-            if isinstance(record.get("extras"), str):
-                with contextlib.suppress(ValueError):
-                    record["extras"] = json.loads(record["extras"])
+            record = _record_of_row(row)
             merged, was_changed = _apply(record, store)
             if was_changed:
                 changed += 1
@@ -560,10 +557,7 @@ def _finalise_parquet(path: Path, store: MergeStore) -> int:
             for group in range(source.num_row_groups):
                 rows = source.read_row_group(group).to_pylist()
                 for index, row in enumerate(rows):
-                    record = {k: v for k, v in row.items() if v not in (None, "")}
-                    if isinstance(record.get("extras"), str):
-                        with contextlib.suppress(ValueError):
-                            record["extras"] = json.loads(record["extras"])
+                    record = _record_of_row(row)
                     merged, was_changed = _apply(record, store)
                     if was_changed:
                         changed += 1
@@ -594,12 +588,12 @@ def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[dict]:
         source = pq.ParquetFile(path)
         for group in range(source.num_row_groups):
             for row in source.read_row_group(group).to_pylist():
-                yield _decoded({k: v for k, v in row.items() if v not in (None, "")})
+                yield _record_of_row(row)
         return
     with open(path, encoding="utf-8", newline="") as source:
         if kind in CSV_FORMATS:
             for row in csv.DictReader(source):
-                yield _decoded({k: v for k, v in row.items() if v not in (None, "")})
+                yield _record_of_row(row)
         elif kind in GEOJSON_FORMATS:
             for line in source:
                 body = line.strip().removesuffix(",")
@@ -611,7 +605,10 @@ def iter_records(path: str | Path, fmt: str | None = None) -> Iterator[dict]:
                     yield json.loads(line)
 
 
-def _decoded(record: dict) -> dict:
+def _record_of_row(row: dict) -> dict:
+    """A CSV or Parquet row as a place record: empty cells are absent fields, and
+    ``extras`` (stored as JSON text in those formats) is a dict again."""
+    record = {k: v for k, v in row.items() if v not in (None, "")}
     if isinstance(record.get("extras"), str):
         with contextlib.suppress(ValueError):
             record["extras"] = json.loads(record["extras"])

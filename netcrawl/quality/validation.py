@@ -158,22 +158,16 @@ def normalise_url(value: object) -> str | None:
 def check_contacts(place: dict) -> ValidationOutcome:
     """Validate ``email`` and ``website``; invalid ones move to extras with a reason."""
     outcome = ValidationOutcome()
-    if "email" in place:
-        email = normalise_email(place["email"])
-        if email is None:
-            outcome.removals.append("email")
-            outcome.extras["email_invalid"] = {"value": place["email"], "reason": "malformed"}
-            outcome.events.append("email_invalid")
-        elif email != place["email"]:
-            outcome.updates["email"] = email
-    if "website" in place:
-        website = normalise_url(place["website"])
-        if website is None:
-            outcome.removals.append("website")
-            outcome.extras["website_invalid"] = {"value": place["website"], "reason": "malformed"}
-            outcome.events.append("website_invalid")
-        elif website != place["website"]:
-            outcome.updates["website"] = website
+    for name, normalise in (("email", normalise_email), ("website", normalise_url)):
+        if name not in place:
+            continue
+        value = normalise(place[name])
+        if value is None:
+            outcome.removals.append(name)
+            outcome.extras[f"{name}_invalid"] = {"value": place[name], "reason": "malformed"}
+            outcome.events.append(f"{name}_invalid")
+        elif value != place[name]:
+            outcome.updates[name] = value
     return outcome
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urljoin
 from w3lib.html import remove_tags, replace_entities
 
 from netcrawl.extraction.api import vocabulary as vocab
+from netcrawl.extraction.values import valid_coordinates
 from netcrawl.items import PLACE_FIELDS
 from netcrawl.normalisation.country import to_alpha2
 
@@ -68,15 +69,6 @@ def to_float(value: Any) -> float | None:
     else:
         return None
     return number if math.isfinite(number) else None
-
-
-def valid_coordinates(lat: float | None, lon: float | None) -> bool:
-    """In range and not the (0, 0) placeholder unset coordinates default to."""
-    if lat is None or lon is None:
-        return False
-    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-        return False
-    return not (lat == 0.0 and lon == 0.0)
 
 
 def parse_pair(value: Any, *, lon_first: bool) -> tuple[float, float] | None:

@@ -23,6 +23,7 @@ one place:
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -227,9 +228,28 @@ def extract_text_places(page: Any, url: str | None = None) -> ExtractionResult:
     return ExtractionResult([place], [])
 
 
+#: Folds ASCII digits to "0", capitals to "A" and address punctuation to spaces, so the
+#: substrings that every postcode the address patterns read must contain can be looked
+#: for with ``in`` (C speed): a US/DE/FR "00000", a British "0AA" or Canadian "0A0" inward
+#: code, a Dutch "0000 AA", an Australian "NSW 2000" ("AA 0000"). A bare four-digit
+#: number (a year, a page number) is not enough, so most pages stop here.
+_SHAPE_FOLD = str.maketrans(
+    string.digits + string.ascii_uppercase + ",.", "0" * 10 + "A" * 26 + "  "
+)
+_SHAPE_MARKERS = ("00000", "0AA", "0A0", "0000 AA", "0000AA", "AA 0000")
+
+
 def _may_hold_postcode(root: etree._Element) -> bool:
-    """Whether the page's text has a postcode's shape anywhere (a superset of its lines)."""
-    return _POSTCODE_SHAPE.search(etree.tostring(root, method="text", encoding=str)) is not None
+    """Whether the page's text has a postcode's shape anywhere (a superset of its lines).
+
+    Runs on every page without markup, so the exact regex only runs on pages that
+    pass the cheap folded-substring test first.
+    """
+    text = etree.tostring(root, method="text", encoding=str)
+    folded = " ".join(text.translate(_SHAPE_FOLD).split())
+    if not any(marker in folded for marker in _SHAPE_MARKERS):
+        return False
+    return _POSTCODE_SHAPE.search(text) is not None
 
 
 def _neighbourhood(lines: list[str], address: TextAddress, radius: int = 4) -> list[str]:
