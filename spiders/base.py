@@ -301,11 +301,14 @@ class PlacesSpider(Spider):
 
     def follow_links_of(self, response: TextResponse) -> Iterator[Request]:
         """Requests for a page's same-site, non-asset links, location-like ones first."""
-        for link in self.link_extractor.extract_links(response):
-            if not self.scope.contains(link.url):
-                self._inc("links/offsite")
-                continue
-            self._inc("links/followed")
+        links = self.link_extractor.extract_links(response)
+        on_site = [link for link in links if self.scope.contains(link.url)]
+        # Counted once a page, not once a link: this runs for every link of every page.
+        if len(on_site) < len(links):
+            self._inc("links/offsite", len(links) - len(on_site))
+        if on_site:
+            self._inc("links/followed", len(on_site))
+        for link in on_site:
             yield Request(
                 link.url,
                 callback=self.parse,
