@@ -38,6 +38,8 @@ _AU_STATES = (
     "NSW|VIC|QLD|SA|WA|TAS|NT|ACT|New South Wales|Victoria|Queensland|South Australia|"
     "Western Australia|Tasmania|Northern Territory|Australian Capital Territory"
 )
+#: Australian states as written before a postcode (abbreviated or in full).
+AU_STATES: tuple[str, ...] = tuple(_AU_STATES.split("|"))
 _CITY = r"[A-ZÀ-Ý][A-Za-zÀ-ÿ.'\u2019\- ]*?"
 
 _LOCALITY = {
