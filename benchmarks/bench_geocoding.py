@@ -38,10 +38,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from netcrawl.geocoding import OfflineGeocoder  # noqa: E402
-from netcrawl.geocoding.gazetteer import haversine_m  # noqa: E402
 from netcrawl.geocoding.importer import import_addresses  # noqa: E402
 from netcrawl.geocoding.store import connect, ensure_index  # noqa: E402
 from netcrawl.geocoding.synthetic import OPENADDRESSES_HEADER, generate, written_queries  # noqa: E402
+from netcrawl.geodesy import haversine_m  # noqa: E402
 
 ROWS: list[tuple[str, str, str]] = []
 

@@ -34,6 +34,7 @@ import pandas as pd
 
 from netcrawl.datasets.export import write_frames
 from netcrawl.datasets.places_table import read_places
+from netcrawl.geodesy import EARTH_RADIUS_M
 from netcrawl.items import PLACE_FIELDS
 
 #: Place fields that are not the place's own data: its identity (how it is matched),
@@ -62,7 +63,6 @@ CHANGE_COLUMNS = [
 ]
 _MATCH_COLUMNS = ("ref", "spider", "name", "addr_full", "street_address", "housenumber",
                   "street", "postcode", "city", "lat", "lon")
-EARTH_RADIUS_M = 6_371_008.8
 
 
 @dataclass

@@ -10,10 +10,11 @@ city, phone, ref, coordinates).
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from urllib.parse import unquote, urlsplit
+
+from netcrawl.geodesy import haversine_m
 
 from .schematypes import any_is_a
 
@@ -70,12 +71,7 @@ def _street_key(text: str | None) -> str:
 
 
 def _distance_km(a: dict, b: dict) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (a["lat"], a["lon"], b["lat"], b["lon"]))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+    return haversine_m(a["lat"], a["lon"], b["lat"], b["lon"]) / 1000
 
 
 def _conflict(a: dict, b: dict) -> bool:

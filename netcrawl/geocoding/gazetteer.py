@@ -33,9 +33,9 @@ import pycountry
 from scipy.spatial import cKDTree
 
 from netcrawl.geocoding.normalise import fold, name_key
+from netcrawl.geodesy import EARTH_RADIUS_M
 from netcrawl.normalisation.country import to_alpha2
 
-EARTH_RADIUS_M = 6_371_008.8
 #: Urban radius of a place of URBAN_RADIUS_POPULATION inhabitants (scales with sqrt(population)).
 URBAN_RADIUS_M = 500.0
 URBAN_RADIUS_POPULATION = 50_000
@@ -63,14 +63,6 @@ def to_unit_vectors(lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
     lon_r = np.radians(np.asarray(lons, dtype=np.float64))
     cos_lat = np.cos(lat_r)
     return np.column_stack((cos_lat * np.cos(lon_r), cos_lat * np.sin(lon_r), np.sin(lat_r)))
-
-
-def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 # --- Build -----------------------------------------------------------------

@@ -22,9 +22,10 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from netcrawl.geocoding.gazetteer import Gazetteer, PlaceRecord, haversine_m, hint_matches_place
+from netcrawl.geocoding.gazetteer import Gazetteer, PlaceRecord, hint_matches_place
 from netcrawl.geocoding.normalise import display_postcode, name_key, postcode_key, street_key
 from netcrawl.geocoding.parsing import AddressQuery
+from netcrawl.geodesy import haversine_m
 
 PRECISIONS = ("rooftop", "interpolated", "street", "postcode", "city", "region", "country")
 #: A street this far from the town the query names is another town's street.

@@ -19,11 +19,12 @@ from geopy.geocoders.base import DEFAULT_SENTINEL, Geocoder
 from geopy.location import Location
 from geopy.point import Point
 
-from netcrawl.geocoding.gazetteer import Gazetteer, haversine_m
+from netcrawl.geocoding.gazetteer import Gazetteer
 from netcrawl.geocoding.matching import AddressMatcher, Match
 from netcrawl.geocoding.normalise import display_postcode
 from netcrawl.geocoding.parsing import parse_query
 from netcrawl.geocoding.store import ThreadConnections, ensure_index
+from netcrawl.geodesy import haversine_m
 
 PROVIDER_NAME = "offline"
 #: An imported address point this close to a reversed point answers with its street and number.

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netcrawl.geocoding.gazetteer import EARTH_RADIUS_M
+from netcrawl.geodesy import EARTH_RADIUS_M
 
 OPENADDRESSES_HEADER = (
     "LON",

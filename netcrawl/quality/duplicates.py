@@ -38,12 +38,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from netcrawl.geodesy import haversine_m
 from netcrawl.quality.keytable import CompactKeyTable
 
 #: Radius within which two places with the same normalised name are one place.
 SAME_PLACE_METRES = 25.0
 _METRES_PER_DEGREE = 111_320.0
-_EARTH_RADIUS_M = 6_371_008.8
 
 #: Fields that say where a record came from: the kept record's values stay.
 _IDENTITY_FIELDS = frozenset({"ref", "spider", "source_url", "source_format"})
@@ -184,12 +184,8 @@ def _cell_key(name_hash: int, row: int, column: int) -> int:
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in metres."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
-    return 2 * _EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
+    """Great-circle distance in metres between two (lat, lon) points."""
+    return haversine_m(*a, *b)
 
 
 def _pack(lat: float, lon: float) -> int:

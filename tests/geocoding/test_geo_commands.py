@@ -10,7 +10,7 @@ import pytest
 from conftest import run_scrapy
 from geo_fixtures import *  # noqa: F403  (pytest fixtures)
 
-from netcrawl.geocoding.gazetteer import haversine_m
+from netcrawl.geodesy import haversine_m
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import pytest
 from geo_fixtures import *  # noqa: F403  (pytest fixtures)
 
 import netcrawl.geocoding as geocoding
-from netcrawl.geocoding.gazetteer import haversine_m
+from netcrawl.geodesy import haversine_m
 
 WELL_KNOWN = [
     # lat, lon, town, country

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from geo_fixtures import *  # noqa: F403  (pytest fixtures)
 
-from netcrawl.geocoding.gazetteer import haversine_m
 from netcrawl.geocoding.synthetic import written_queries
+from netcrawl.geodesy import haversine_m
 
 
 def _point(register, street, numeric):

@@ -8,8 +8,8 @@ import pytest
 from conftest import shared_fixture
 from geo_fixtures import *  # noqa: F403  (pytest fixtures)
 
-from netcrawl.geocoding.gazetteer import haversine_m
 from netcrawl.geocoding.normalise import name_key
+from netcrawl.geodesy import haversine_m
 from netcrawl.normalisation.country import to_alpha2
 
 
