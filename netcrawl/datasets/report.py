@@ -9,7 +9,6 @@ arbitrary websites.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from html import escape
@@ -25,6 +24,7 @@ from netcrawl.datasets.health import item_count
 from netcrawl.datasets.places_table import read_places
 from netcrawl.datasets.runs import REPORT_FILE, Run
 from netcrawl.datasets.svgmap import Marker, render_svg_map
+from netcrawl.exporters.storage import atomic_text
 from netcrawl.items import PLACE_FIELDS
 
 TEMPLATE_PATH = Path(__file__).with_name("report_template.html")
@@ -247,7 +247,6 @@ def write_report(run: Run, previous: Run | None = None, path: str | Path | None 
     """Write the report (default ``<run>/report.html``) atomically; returns its path."""
     target = Path(path) if path else run.path / REPORT_FILE
     html = build_report(run, previous, **options)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, target)
+    with atomic_text(target) as out:
+        out.write(html)
     return target

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from netcrawl import DATA_DIR
+from netcrawl.exporters.storage import atomic_text
 
 #: Where runs go when ``NETCRAWL_RUNS_DIR`` is not set.
 DEFAULT_RUNS_DIR = DATA_DIR / "runs"
@@ -75,13 +76,9 @@ def to_jsonable(value: Any) -> Any:
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON to a temporary sibling then rename it, so readers see old or new."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
+    with atomic_text(path) as handle:
         json.dump(to_jsonable(data), handle, indent=2, sort_keys=True, ensure_ascii=False)
         handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,15 @@ that wrote them, so the next run removes the ones whose writer is gone.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import os
 import re
 import secrets
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from scrapy import signals
 from scrapy.exceptions import UsageError
@@ -145,6 +147,24 @@ class AtomicFile:
             with contextlib.suppress(FileNotFoundError):
                 self.temporary.unlink()
             self.temporary = None
+
+
+@contextlib.contextmanager
+def atomic_text(path: str | Path, *, newline: str | None = None) -> Iterator[TextIO]:
+    """A UTF-8 text file that appears under ``path`` only when the block ends cleanly.
+
+    For the small files written beside datasets (stats, fill rates, reports): on an
+    error the temporary file is deleted and whatever was at ``path`` stays.
+    """
+    atomic = AtomicFile(path)
+    text = io.TextIOWrapper(atomic.open(), encoding="utf-8", newline=newline)
+    try:
+        yield text
+        text.flush()
+        atomic.commit(text.detach())
+    except BaseException:
+        atomic.discard()
+        raise
 
 
 def _fsync_directory(directory: Path) -> None:

@@ -38,6 +38,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from netcrawl.exporters.storage import atomic_text
 from netcrawl.geodesy import haversine_m
 from netcrawl.quality.keytable import CompactKeyTable
 
@@ -355,7 +356,7 @@ class MergeStore:
 
     def write_jsonl(self, path: str | Path) -> None:
         """Write all merges as JSON lines (atomically), for formats not rewritten in place."""
-        with _atomic_text(Path(path)) as out:
+        with atomic_text(Path(path)) as out:
             for identity, reason, fields in self._db.execute(
                 "SELECT identity, reason, fields FROM merges ORDER BY rowid"
             ):
@@ -373,19 +374,6 @@ class MergeStore:
 def _signed(value: int) -> int:
     """SQLite integers are signed 64-bit."""
     return value - (1 << 64) if value >= 1 << 63 else value
-
-
-@contextlib.contextmanager
-def _atomic_text(path: Path, newline: str | None = None) -> Iterator:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as out:
-            yield out
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def format_of(path: str | Path, declared: str | None = None) -> str:
@@ -443,7 +431,7 @@ def _apply(record: dict, store: MergeStore) -> tuple[dict, bool]:
 
 def _finalise_json_lines(path: Path, store: MergeStore) -> int:
     changed = 0
-    with open(path, encoding="utf-8") as source, _atomic_text(path) as out:
+    with open(path, encoding="utf-8") as source, atomic_text(path) as out:
         for line in source:
             if not line.strip():
                 continue
@@ -468,7 +456,7 @@ def _finalise_csv(path: Path, store: MergeStore) -> int:
         terminator = "\r\n" if "\r\n" in probe.read(65536) else "\n"
     with (
         open(path, encoding="utf-8", newline="") as source,
-        _atomic_text(path, newline="") as out,
+        atomic_text(path, newline="") as out,
     ):
         reader = csv.DictReader(source)
         columns = reader.fieldnames or []
@@ -504,7 +492,7 @@ def _record_feature(record: dict) -> dict:
 def _finalise_geojson(path: Path, store: MergeStore) -> int:
     """Rewrite a FeatureCollection written one feature per line (netcrawl's exporter)."""
     changed = 0
-    with open(path, encoding="utf-8") as source, _atomic_text(path) as out:
+    with open(path, encoding="utf-8") as source, atomic_text(path) as out:
         header = source.readline()
         if not header.startswith('{"type":"FeatureCollection","features":['):
             raise ValueError(f"not a line-per-feature GeoJSON export: {path}")

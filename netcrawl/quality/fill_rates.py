@@ -7,14 +7,12 @@ per field and needs no second reading of the export.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from netcrawl.exporters.storage import atomic_text
 from netcrawl.items import PLACE_FIELDS
 
 
@@ -63,17 +61,9 @@ def fill_rates_path(export_path: str | Path) -> Path:
 def write_fill_rates(export_path: str | Path, document: Mapping) -> Path:
     """Write the report next to the export atomically (temporary name, then rename)."""
     target = fill_rates_path(export_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(document, out, ensure_ascii=False, indent=2, sort_keys=False)
-            out.write("\n")
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    with atomic_text(target) as out:
+        json.dump(document, out, ensure_ascii=False, indent=2, sort_keys=False)
+        out.write("\n")
     return target
 
 

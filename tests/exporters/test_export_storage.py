@@ -12,7 +12,11 @@ import pytest
 from scrapy.exceptions import UsageError
 
 from netcrawl.exporters import AtomicFileFeedStorage, write_places
-from netcrawl.exporters.storage import remove_stale_temporaries, temporary_name_pattern
+from netcrawl.exporters.storage import (
+    atomic_text,
+    remove_stale_temporaries,
+    temporary_name_pattern,
+)
 
 
 def temporaries(directory: Path, final_name: str) -> list[Path]:
@@ -136,3 +140,19 @@ def test_unstored_feed_is_discarded_when_the_engine_stops(tmp_path: Path) -> Non
     handle.write(b'{"name": "half')
     storage._discard_unstored()  # what the engine_stopped handler does
     assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_text_appears_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "stats.json"
+    target.write_text("old\n", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_text(target) as out:
+        out.write("half of the new ")
+        raise RuntimeError("interrupted")
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["stats.json"]
+
+    with atomic_text(target) as out:
+        out.write("néw\n")
+        assert target.read_text(encoding="utf-8") == "old\n"  # not visible before the end
+    assert target.read_text(encoding="utf-8") == "néw\n"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["stats.json"]
