@@ -12,5 +12,7 @@ __version__ = "0.1.0"
 
 #: The checkout's (or installed distribution's) root, where ``data/`` lives.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-#: Bundled reference data and the sample site.
+#: Bundled reference data and the sample site. Deployed to Scrapyd, PROJECT_ROOT is the zipped
+#: egg and DATA_DIR a path inside it: write through netcrawl.locations, read package data
+#: with importlib.resources (docs/deploying.md).
 DATA_DIR = PROJECT_ROOT / "data"

@@ -48,8 +48,12 @@ from netcrawl.discovery.sites import (
     site_root,
     split_start_urls,
 )
+from netcrawl.distributed.seeds import SharedSeeds
 from netcrawl.extraction import ExtractionResult, extract_places
+from netcrawl.incremental.conditional import NOT_MODIFIED
 from netcrawl.items import PLACE_FIELDS, Place
+from netcrawl.rendering import RENDER_META_KEY, RenderModeError, parse_render_mode
+from netcrawl.resume.ports import serve_directory
 from netcrawl.serving import StaticFileServer
 
 logger = logging.getLogger(__name__)
@@ -88,6 +92,7 @@ class PlacesSpider(Spider):
     - ``start_urls``: comma-separated URLs, local directories or ``file://`` URLs
       (a site spider's class attribute is used when absent);
     - ``urls_file``: a file with one start entry per line (``#`` comments allowed).
+    - ``render``: ``browser``, ``splash``, ``auto`` or ``none`` (docs/rendering.md).
 
     Class attributes a site spider may set: ``start_urls``, ``follow_links``
     (``False`` to read only start pages and sitemaps), ``read_sitemaps``,
@@ -100,6 +105,11 @@ class PlacesSpider(Spider):
     follow_links: ClassVar[bool] = True
     read_sitemaps: ClassVar[bool] = True
     link_extractor_options: ClassVar[dict[str, Any]] = {}
+    #: Rendering of the spider's pages: "browser", "splash", "auto" or None (plain);
+    #: ``-a render=...`` overrides it (netcrawl.rendering.middleware, docs/rendering.md).
+    render: str | None = None
+    #: The shared frontier's start URLs in a distributed crawl (set in from_crawler).
+    shared_seeds: SharedSeeds | None = None
 
     # --- Extraction hooks --------------------------------------------------------------
     # The one place where extractors plug in. Each runs on the responses of its kind;
@@ -126,15 +136,16 @@ class PlacesSpider(Spider):
                 entries += read_urls_file(urls_file)
             if not entries:
                 entries = list(type(self).start_urls)
-            if not entries:
-                raise StartUrlError(
-                    f"spider {self.name!r} needs start URLs: "
-                    "-a start_urls=URL[,URL...] or -a urls_file=PATH"
-                )
-            self.targets: list[StartTarget] = parse_start_targets(entries)
+            # None at all is an error unless the crawl is distributed (see from_crawler).
+            self.targets: list[StartTarget] = parse_start_targets(entries) if entries else []
         except StartUrlError as exc:
             # A usage error, not a bug: one clear line and exit status 2 (like Scrapy's
             # own usage errors) instead of a traceback from inside the crawler's task.
+            logger.error("Bad arguments for spider %r: %s", self.name, exc)
+            raise SystemExit(2) from None
+        try:
+            parse_render_mode(self.render, where="render")
+        except RenderModeError as exc:
             logger.error("Bad arguments for spider %r: %s", self.name, exc)
             raise SystemExit(2) from None
         self._servers: list[StaticFileServer] = []
@@ -146,11 +157,28 @@ class PlacesSpider(Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider._stop_servers, signal=signals.spider_closed)
         spider._max_sitemap_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        # REDIS_URL set: start URLs also come from the shared frontier (docs/distributed.md).
+        spider.shared_seeds = SharedSeeds.from_crawler(crawler)
+        if not spider.targets and spider.shared_seeds is None:
+            logger.error(
+                "Bad arguments for spider %r: spider %r needs start URLs: "
+                "-a start_urls=URL[,URL...] or -a urls_file=PATH", spider.name, spider.name,
+            )
+            raise SystemExit(2)
         return spider
 
     # --- Start -------------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Request]:
         urls = self._open_targets()
+        if self.shared_seeds is not None:  # distributed: every seed of the shared frontier
+            urls = self.shared_seeds.start(urls)
+            self.scope = self.shared_seeds.scope
+            self.allowed_domains = self.scope.allowed_domains
+        for request in self.start_requests_for(urls):
+            yield request
+
+    def start_requests_for(self, urls: list[str]) -> Iterator[Request]:
+        """robots.txt and sitemap probes of the start URLs' sites, then the start URLs."""
         if self.read_sitemaps:
             for root in dict.fromkeys(site_root(url) for url in urls):
                 yield Request(
@@ -178,7 +206,8 @@ class PlacesSpider(Spider):
             if target.directory is not None:
                 key = str(target.directory)
                 if key not in served:
-                    server = StaticFileServer(target.directory).start()
+                    # Same port as the earlier runs of a JOBDIR (resumable URLs).
+                    server = serve_directory(target.directory, self.settings)
                     self._servers.append(server)
                     served[key] = server.url
                     logger.info("Serving %s at %s", target.directory, server.url)
@@ -196,6 +225,8 @@ class PlacesSpider(Spider):
     # --- robots.txt and sitemaps -------------------------------------------------------
     def parse_robots(self, response: Response) -> Iterator[Request]:
         """Request the on-site sitemaps a robots.txt announces."""
+        if response.status == NOT_MODIFIED:
+            return
         for url in sitemap_urls_from_robots(response.body, response.url):
             self._inc("sitemaps/from_robots")
             if self.scope.contains(url):
@@ -206,6 +237,8 @@ class PlacesSpider(Spider):
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         """Follow a sitemap index's sitemaps, or request a sitemap's pages."""
+        if response.status == NOT_MODIFIED:
+            return
         probe = response.meta.get("netcrawl_probe", False)
         try:
             content = read_sitemap(response.body, response.url, self._max_sitemap_size)
@@ -252,6 +285,10 @@ class PlacesSpider(Spider):
     # --- Responses -----------------------------------------------------------------------
     def parse(self, response: Response, **kwargs: Any) -> Iterator[Place | Request]:
         """Dispatch a page or data response by what its body really is."""
+        # A 304 has an empty body that stands for the previous crawl's copy of the page;
+        # netcrawl.incremental replays that copy's output, so callbacks skip it quietly.
+        if response.status == NOT_MODIFIED:
+            return
         check = classify(response)
         if check.problem is not None:
             sniffed = f", body is {check.sniffed}" if check.sniffed else ""
@@ -284,7 +321,9 @@ class PlacesSpider(Spider):
             for url in finder(response):
                 if self.scope.contains(url):
                     self._inc("api/endpoints")
-                    yield Request(url, callback=self.parse, errback=self.on_error, priority=2)
+                    # Data, never rendered: a browser would wrap it in an HTML page.
+                    yield Request(url, callback=self.parse, errback=self.on_error, priority=2,
+                                  meta={RENDER_META_KEY: "none"})
         if self.follow_links:
             yield from self.follow_links_of(response)
 

@@ -19,3 +19,6 @@ class GenericPlacesSpider(LocatorSpider):
     name = "places"
     follow_links = True
     read_sitemaps = True
+    #: Plain pages, rendered only when one looks script-built and yields no place
+    #: (needs a renderer: Chromium or SPLASH_URL); ``-a render=none`` turns it off.
+    render = "auto"

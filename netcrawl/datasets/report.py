@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from html import escape
+from importlib import resources
 from pathlib import Path
 from string import Template
 from typing import Any
@@ -27,7 +28,8 @@ from netcrawl.datasets.svgmap import Marker, render_svg_map
 from netcrawl.exporters.storage import atomic_text
 from netcrawl.items import PLACE_FIELDS
 
-TEMPLATE_PATH = Path(__file__).with_name("report_template.html")
+# Read through importlib.resources: under Scrapyd the package is a zipped egg (no real file).
+TEMPLATE_PATH = resources.files(__package__).joinpath("report_template.html")
 #: Above this many places the map shows an even sample (a browser struggles beyond).
 DEFAULT_MAX_MARKERS = 20_000
 DEFAULT_MAX_CHANGE_ROWS = 300

@@ -28,11 +28,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from netcrawl import DATA_DIR
 from netcrawl.exporters.storage import atomic_text
+from netcrawl.locations import writable_data_dir
 
-#: Where runs go when ``NETCRAWL_RUNS_DIR`` is not set.
-DEFAULT_RUNS_DIR = DATA_DIR / "runs"
+#: Where runs go when ``NETCRAWL_RUNS_DIR`` is not set: the checkout's data/runs, else the
+#: user data folder, e.g. under Scrapyd where the code is a zipped egg (netcrawl.locations).
+DEFAULT_RUNS_DIR = writable_data_dir() / "runs"
 PARTIAL_SUFFIX = ".partial"
 LATEST_LINK = "latest"
 #: Used instead of the symlink where the file system cannot make symlinks.

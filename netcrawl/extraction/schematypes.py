@@ -9,9 +9,10 @@ is not in the file at all is judged by its properties (name and address).
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
+from importlib import resources
 
-_DATA_FILE = Path(__file__).with_name("schemaorg_types.txt")
+# Read through importlib.resources: under Scrapyd the package is a zipped egg (no real file).
+_DATA_FILE = resources.files(__package__).joinpath("schemaorg_types.txt")
 
 
 @cache

@@ -21,12 +21,13 @@ import threading
 import time
 from pathlib import Path
 
-from netcrawl import DATA_DIR
+from netcrawl.locations import cache_dir
 
 logger = logging.getLogger(__name__)
 
-#: Default location of the index (gitignored).
-DEFAULT_DB_PATH = DATA_DIR / "geocoder.sqlite"
+#: Default location of the index: the checkout's data/ (gitignored), else the user cache
+#: folder, e.g. under Scrapyd where the code is a zipped egg (see netcrawl.locations).
+DEFAULT_DB_PATH = cache_dir() / "geocoder.sqlite"
 #: Bumped whenever the schema or the gazetteer build changes: older files are rebuilt.
 SCHEMA_VERSION = "7"
 

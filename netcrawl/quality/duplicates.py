@@ -139,6 +139,17 @@ def ref_key(spider: str, place: dict) -> int | None:
     return _hash("ref", spider, str(ref)) if ref not in (None, "") else None
 
 
+def name_key(spider: str, place: dict) -> int | None:
+    """Hash of the place's normalised name; None when it has none.
+
+    Together with the coordinates it keys the "same name within 25 m" rule, here and in
+    the cross-worker registry of distributed crawls (netcrawl.distributed.places), which
+    must agree on what "the same name" is.
+    """
+    name = _fold(place.get("name") or "")
+    return _hash("name", spider, name) if name else None
+
+
 def _coordinates(place: dict) -> tuple[float, float] | None:
     try:
         lat, lon = float(place["lat"]), float(place["lon"])
@@ -228,9 +239,8 @@ class DuplicateDetector:
         for key in addresses:
             if (kept := self._keys.get(key)) is not None:
                 return DuplicateMatch("name_address", kept)
-        name = _fold(place.get("name") or "")
         point = _coordinates(place)
-        name_hash = _hash("name", self.spider, name) if name and point is not None else None
+        name_hash = name_key(self.spider, place) if point is not None else None
         if name_hash is not None and point is not None:
             near = self._near(name_hash, point)
             if near is not None:
