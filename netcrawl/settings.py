@@ -133,6 +133,9 @@ NETCRAWL_SPLASH_SCRIPT_ARGS: dict = {}  # extra args for the script: load_more_s
 NETCRAWL_SPLASH_ENGINE = "webkit"  # or "chromium" (render.html only; Lua needs webkit)
 NETCRAWL_SPLASH_TIMEOUT = 60.0  # whole render, seconds (Splash's --max-timeout caps it)
 NETCRAWL_SPLASH_RESOURCE_TIMEOUT = 15.0  # each sub-resource the page loads, seconds
+# Read the JSON a page loads (Splash's render.json HAR, WebKit only) as API responses,
+# with the NETCRAWL_BROWSER_INTERCEPT_MAX_* limits; start Splash --disable-browser-caches.
+NETCRAWL_SPLASH_CAPTURE_JSON = True
 DOWNLOADER_MIDDLEWARES["netcrawl.rendering.splash_compat.SplashCookiesMiddleware"] = 723
 DOWNLOADER_MIDDLEWARES["netcrawl.rendering.splash_compat.SplashMiddleware"] = 725
 SPIDER_MIDDLEWARES["netcrawl.rendering.splash_compat.SplashDeduplicateArgsMiddleware"] = 100

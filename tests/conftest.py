@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -58,3 +60,16 @@ def run_scrapy(
         text=True,
         timeout=timeout,
     )
+
+
+def crawl_stats(log: str) -> dict[str, object]:
+    """The "Dumping Scrapy stats" block of a crawl's log, as a dict.
+
+    Scrapy pprints plain values; datetimes become empty strings so that
+    :func:`ast.literal_eval` can read the block.
+    """
+    marker = "Dumping Scrapy stats:"
+    assert marker in log, log[-3000:]
+    block = log.split(marker, 1)[1]
+    block = block[block.index("{") : block.index("}\n") + 1]
+    return ast.literal_eval(re.sub(r"datetime\.datetime\([^)]*\)", "''", block))

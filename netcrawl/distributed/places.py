@@ -29,7 +29,6 @@ cleanly (its ``-O`` file is renamed into place at the end):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import redis
@@ -38,6 +37,7 @@ from netcrawl.distributed.keys import FrontierKeys
 from netcrawl.quality.duplicates import (
     SAME_PLACE_METRES,
     address_keys,
+    coordinates,
     name_key,
     record_identity,
     ref_key,
@@ -131,15 +131,11 @@ class SharedMatch:
 
 
 def _point(place: dict) -> tuple[float, float] | None:
-    try:
-        lat, lon = float(place["lat"]), float(place["lon"])
-    except (KeyError, TypeError, ValueError):
+    """:func:`coordinates` within the range a Redis geo set accepts."""
+    point = coordinates(place)
+    if point is None or abs(point[0]) > _GEO_MAX_LAT or abs(point[1]) > 180:
         return None
-    if not (math.isfinite(lat) and math.isfinite(lon)):
-        return None
-    if abs(lat) > _GEO_MAX_LAT or abs(lon) > 180:
-        return None
-    return lat, lon
+    return point
 
 
 class SharedPlaceRegistry:

@@ -12,8 +12,12 @@ Those dicts hold bytes (headers, bodies) and dicts with bytes keys (headers),
 which plain JSON cannot carry, so they are tagged: ``{"$b": "<base64>"}`` for
 bytes and ``{"$d": [[key, value], ...]}`` for a dict whose keys are not all
 strings or that has a key starting with ``$`` (so a real dict can never be
-mistaken for a tag). JSON rather than pickle keeps the store inspectable with
-``sqlite3`` and loading it can never run code. Anything else that JSON cannot
+mistaken for a tag). scrapy-playwright's ``PageMethod`` (which rendered requests
+carry, see netcrawl.rendering.browser) is tagged ``{"$pm": [method, args, kwargs]}``,
+its method by name or, for a module-level function, by dotted path: without it, a
+page linking to a page rendered in Chromium could never be stored. JSON rather than
+pickle keeps the store inspectable with ``sqlite3``, and loading it runs no code but
+the import of such a function's module. Anything else that JSON cannot
 carry raises :class:`Unstorable`: that page is then simply not recorded, and
 the next crawl downloads it in full.
 """
@@ -32,6 +36,8 @@ from scrapy.utils.request import request_from_dict
 
 _BYTES = "$b"
 _PAIRS = "$d"
+_PAGE_METHOD = "$pm"
+_PAGE_METHOD_CLASS = ("scrapy_playwright.page", "PageMethod")
 
 
 class Unstorable(ValueError):
@@ -49,7 +55,28 @@ def _tag(value: Any) -> Any:
         return {_PAIRS: [[_tag(key), _tag(item)] for key, item in value.items()]}
     if isinstance(value, list | tuple):
         return [_tag(item) for item in value]
+    if (type(value).__module__, type(value).__name__) == _PAGE_METHOD_CLASS:
+        return {_PAGE_METHOD: [_function_path(value.method), _tag(list(value.args)),
+                               _tag(value.kwargs)]}
     raise Unstorable(f"cannot store a value of type {type(value).__name__}")
+
+
+def _function_path(method: Any) -> str:
+    """A page method's name, or a module-level function's dotted path."""
+    if isinstance(method, str):
+        return method
+    module, name = getattr(method, "__module__", None), getattr(method, "__qualname__", "")
+    if not module or "<" in name or "." in name:  # lambdas, closures, bound methods
+        raise Unstorable(f"cannot store the page method {method!r}")
+    return f"{module}.{name}"
+
+
+def _page_method(path: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    # Imported here: only stores holding rendered requests need Playwright's helper.
+    from scrapy_playwright.page import PageMethod
+
+    method = load_object(path) if "." in path else path
+    return PageMethod(method, *args, **kwargs)
 
 
 def _untag(value: Any) -> Any:
@@ -60,6 +87,9 @@ def _untag(value: Any) -> Any:
             return base64.b64decode(value[_BYTES])
         if len(value) == 1 and _PAIRS in value:
             return {_untag(key): _untag(item) for key, item in value[_PAIRS]}
+        if len(value) == 1 and _PAGE_METHOD in value:
+            path, args, kwargs = value[_PAGE_METHOD]
+            return _page_method(path, _untag(args), _untag(kwargs))
         return {key: _untag(item) for key, item in value.items()}
     return value
 

@@ -150,7 +150,9 @@ def name_key(spider: str, place: dict) -> int | None:
     return _hash("name", spider, name) if name else None
 
 
-def _coordinates(place: dict) -> tuple[float, float] | None:
+def coordinates(place: dict) -> tuple[float, float] | None:
+    """A place's finite ``(lat, lon)``, or None: what the "within 25 m" rule compares
+    (also by the cross-worker registry of netcrawl.distributed.places)."""
     try:
         lat, lon = float(place["lat"]), float(place["lon"])
     except (KeyError, TypeError, ValueError):
@@ -239,7 +241,7 @@ class DuplicateDetector:
         for key in addresses:
             if (kept := self._keys.get(key)) is not None:
                 return DuplicateMatch("name_address", kept)
-        point = _coordinates(place)
+        point = coordinates(place)
         name_hash = name_key(self.spider, place) if point is not None else None
         if name_hash is not None and point is not None:
             near = self._near(name_hash, point)
@@ -280,8 +282,8 @@ def merge_fields(kept: dict, duplicate: dict) -> dict:
     ``extras["merged_from"]``.
     """
     merged = dict(kept)
-    kept_point = _coordinates(kept) is not None
-    dup_point = _coordinates(duplicate) is not None
+    kept_point = coordinates(kept) is not None
+    dup_point = coordinates(duplicate) is not None
     if dup_point and (
         not kept_point
         or (kept.get("geo_source") not in (None, "page") and duplicate.get("geo_source") == "page")
@@ -492,7 +494,7 @@ def _feature_record(feature: dict) -> dict:
 
 def _record_feature(record: dict) -> dict:
     properties = {k: v for k, v in record.items() if k not in ("lat", "lon")}
-    point = _coordinates(record)
+    point = coordinates(record)
     if point is None:
         return {"type": "Feature", "geometry": None, "properties": dict(record)}
     geometry = {"type": "Point", "coordinates": [point[1], point[0]]}

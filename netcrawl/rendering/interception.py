@@ -59,7 +59,9 @@ class Intercepted:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
-def _is_json(content_type: str, url: str) -> bool:
+def is_json_response(content_type: str, url: str) -> bool:
+    """Whether a response a rendered page loaded is JSON worth reading as an API answer
+    (shared by Chromium's interception and Splash's network log, splash_capture)."""
     content_type = content_type.lower()
     if "json" in content_type:  # application/json, geo+json, ld+json, x-ndjson...
         return True
@@ -96,7 +98,7 @@ class PageActivity:
         if not self.intercept or response.request.resource_type not in SCRIPT_REQUEST_TYPES:
             return
         content_type = response.headers.get("content-type", "")
-        if not _is_json(content_type, response.url) or not 200 <= response.status < 300:
+        if not is_json_response(content_type, response.url) or not 200 <= response.status < 300:
             return
         if len(self.captured.responses) >= self.max_responses:
             self.captured.skip("too_many")

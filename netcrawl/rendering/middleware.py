@@ -241,8 +241,8 @@ class RenderingMiddleware:
             self.stats.inc_value(f"netcrawl/render/{rendered_by}/pages")
             if places:
                 self.stats.inc_value(f"netcrawl/render/{rendered_by}/places", places)
-            if rendered_by == RenderMode.BROWSER.value:
-                for item in self._intercepted_places(response, spider):
+            if rendered_by in (RenderMode.BROWSER.value, RenderMode.SPLASH.value):
+                for item in self._intercepted_places(response, spider, rendered_by):
                     yield item
         elif not places:
             rendered = self._auto_request(response, spider, data_requests)
@@ -330,11 +330,17 @@ class RenderingMiddleware:
         except (KeyError, TypeError):
             pass  # an item type without an ``extras`` field
 
-    def _intercepted_places(self, response: Response, spider: Spider) -> list[Any]:
-        """Places in the JSON responses the rendered page loaded (XHR / fetch)."""
+    def _intercepted_places(
+        self, response: Response, spider: Spider, rendered_by: str
+    ) -> list[Any]:
+        """Places in the JSON responses the rendered page loaded (XHR / fetch).
+
+        Chromium's are captured as the page loads them; Splash's come from its HAR
+        (netcrawl.rendering.splash_capture).
+        """
         from netcrawl.rendering.interception import intercepted_results, skipped_counts
 
-        prefix = "netcrawl/render/browser/intercepted"
+        prefix = f"netcrawl/render/{rendered_by}/intercepted"
         for reason, count in skipped_counts(response).items():
             self.stats.inc_value(f"{prefix}/skipped/{reason}", count)
         items: list[Any] = []

@@ -10,8 +10,14 @@ response carries (``response.meta``) so callbacks know the page was rendered.
 
 Which Splash endpoint:
 
-- ``render.html`` (no Lua script configured): Splash loads the page, waits
-  ``NETCRAWL_SPLASH_WAIT`` seconds for scripts to draw it, returns the DOM as HTML;
+- ``render.json`` (no Lua script, WebKit, ``NETCRAWL_SPLASH_CAPTURE_JSON`` on, the
+  default): Splash loads the page, waits ``NETCRAWL_SPLASH_WAIT`` seconds for scripts to
+  draw it, returns the DOM as HTML and the page's HAR with response bodies, whose JSON
+  responses (the store list a script fetched) netcrawl reads as API data
+  (:mod:`netcrawl.rendering.splash_capture`), as it does with Chromium's interception;
+- ``render.html`` (capture off, or ``NETCRAWL_SPLASH_ENGINE = "chromium"``, whose
+  Splash 3.5 engine has neither render.json nor request headers nor resource timeouts):
+  the DOM as HTML only;
 - ``execute`` (``NETCRAWL_SPLASH_LUA_SOURCE`` set): a Lua script drives the page, e.g.
   the shipped ``scroll_and_load_more.lua`` scrolls and clicks "load more" until the
   list stops growing. It receives ``url``, ``headers``, ``wait``, ``viewport`` and
@@ -19,7 +25,8 @@ Which Splash endpoint:
   ``splash:set_result_content_type("text/html; charset=utf-8")``.
 
 Per request, ``meta["netcrawl_splash"]`` (a dict with any of ``wait``, ``viewport``,
-``lua_source``, ``engine``, ``timeout``, ``script_args``) overrides the settings.
+``lua_source``, ``engine``, ``timeout``, ``script_args``, ``capture_json``) overrides the
+settings.
 """
 
 from __future__ import annotations
@@ -46,7 +53,9 @@ SPLASH_OPTIONS_META_KEY = "netcrawl_splash"
 SCRIPTS_DIR = resources.files(__package__)
 ENGINES = ("webkit", "chromium")
 #: Keys ``meta["netcrawl_splash"]`` may set.
-OVERRIDE_KEYS = frozenset({"wait", "viewport", "lua_source", "engine", "timeout", "script_args"})
+OVERRIDE_KEYS = frozenset(
+    {"wait", "viewport", "lua_source", "engine", "timeout", "script_args", "capture_json"}
+)
 
 
 def splash_configured(settings: BaseSettings) -> bool:
@@ -66,6 +75,7 @@ class SplashOptions:
     resource_timeout: float = 15.0
     script_args: Mapping[str, Any] = field(default_factory=dict)
     slot_policy: str = "per_domain"
+    capture_json: bool = True
 
     @classmethod
     def from_settings(
@@ -100,11 +110,19 @@ class SplashOptions:
                 settings.getdict("NETCRAWL_SPLASH_SCRIPT_ARGS"), **overrides.get("script_args", {})
             ),
             slot_policy=str(settings.get("SPLASH_SLOT_POLICY", cls.slot_policy)),
+            capture_json=_as_bool(
+                pick("capture_json", "NETCRAWL_SPLASH_CAPTURE_JSON", cls.capture_json)
+            ),
         )
 
     @property
     def endpoint(self) -> str:
-        return "execute" if self.lua_source else "render.html"
+        if self.lua_source:
+            return "execute"
+        # The HAR with response bodies (the page's JSON) exists on WebKit only.
+        if self.capture_json and self.engine == "webkit":
+            return "render.json"
+        return "render.html"
 
     def splash_args(self) -> dict[str, Any]:
         """The JSON arguments Splash receives (besides url/headers, which scrapy-splash adds)."""
@@ -112,13 +130,21 @@ class SplashOptions:
             "wait": self.wait,
             "viewport": self.viewport,
             "timeout": self.timeout,
-            "resource_timeout": self.resource_timeout,
         }
         if self.lua_source:
             # Lua runs on WebKit only in Splash 3.5; the script sets the viewport itself.
             args["lua_source"] = self.lua_source
+            args["resource_timeout"] = self.resource_timeout
             args.update(self.script_args)
-        elif self.engine != "webkit":
+        elif self.engine == "webkit":
+            args["resource_timeout"] = self.resource_timeout
+            if self.endpoint == "render.json":
+                # The DOM as HTML plus every response the page loaded, bodies included
+                # (netcrawl.rendering.splash_capture reads the JSON ones as API data).
+                args.update(html=1, har=1, response_body=1)
+        else:
+            # Splash 3.5's Chromium engine rejects resource_timeout (and headers, which
+            # SplashMiddleware leaves out for it) with 400 "... is not implemented".
             args["engine"] = self.engine
         return args
 
@@ -170,6 +196,12 @@ def _read_lua_file(name: str) -> str:
         f"NETCRAWL_SPLASH_LUA_SOURCE: no Lua file {name!r} (give Lua source, a path, "
         f"or a shipped script: {', '.join(shipped)})"
     )
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def _is_size(value: str) -> bool:

@@ -41,6 +41,12 @@ And, not a breakage but Scrapy 2.19 deprecations and netcrawl's rules:
   decode the body itself, so compressed pages came back as bytes. (scrapy-splash's
   README moves ``HttpCompressionMiddleware`` to 810 for the same reason; removing the
   header leaves every other crawl's middleware order untouched.)
+- Splash's ``BadOption`` errors (``info`` is a sentence, not a table) no longer crash
+  scrapy-splash's reply parsing (:class:`SplashJsonResponse`); with ``engine =
+  "chromium"`` no ``headers`` argument is sent, which Splash 3.5's Chromium rejects;
+- a ``render.json`` reply (netcrawl's default, :mod:`netcrawl.rendering.splash`) becomes
+  the rendered :class:`SplashHtmlResponse`, the JSON responses of its HAR kept in
+  ``meta["netcrawl_intercepted"]`` for the rendering middleware.
 
 The settings (``netcrawl/settings.py``, "Rendering: Splash") point
 ``DOWNLOADER_MIDDLEWARES``, ``SPIDER_MIDDLEWARES`` and ``REQUEST_FINGERPRINTER_CLASS`` at
@@ -68,7 +74,16 @@ if not hasattr(scrapy.utils.url, "canonicalize_url"):  # fix 1, before scrapy_sp
 import scrapy_splash
 from scrapy_splash.middleware import _http_auth_enabled
 from scrapy_splash.response import _SplashResponseMixin
+from scrapy_splash.responsetypes import responsetypes as splash_responsetypes
 from scrapy_splash.utils import scrapy_headers_to_unicode_dict
+
+from netcrawl.rendering.interception import INTERCEPTED_META_KEY
+from netcrawl.rendering.splash_capture import (
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_RESPONSES,
+    NOT_MODIFIED,
+    captured_json_responses,
+)
 
 __all__ = [
     "SplashCookiesMiddleware",
@@ -89,7 +104,6 @@ logger = logging.getLogger(__name__)
 # scrapy_splash before this module did.
 SplashRequest = scrapy_splash.SplashRequest
 SplashFormRequest = scrapy_splash.SplashFormRequest
-SplashJsonResponse = scrapy_splash.SplashJsonResponse
 #: ``REQUEST_FINGERPRINTER_CLASS``: a Splash request's fingerprint covers its Splash
 #: arguments (same URL rendered with another script = another request); other requests
 #: keep the fingerprint of ``SCRAPY_SPLASH_REQUEST_FINGERPRINTER_BASE_CLASS`` (Scrapy's).
@@ -116,6 +130,24 @@ class _ReplaceAsPlainResponseMixin:
 
 class SplashTextResponse(_ReplaceAsPlainResponseMixin, scrapy_splash.SplashTextResponse):
     """A rendered text response (XML, JS...) that can be turned into a plain one."""
+
+
+class SplashJsonResponse(scrapy_splash.SplashJsonResponse):
+    """A Splash JSON reply (``render.json``, ``execute`` tables, errors) that reads every error.
+
+    scrapy-splash reads an error's ``info`` as a table (``info["error"]``, e.g.
+    ``"http404"``), but Splash's ``BadOption`` errors carry a sentence there (``"headers
+    is not implemented"`` from its Chromium engine): TypeError "string indices must be
+    integers", which hid Splash's answer behind a download error. The reply now stays a
+    400 response, which scrapy-splash logs as "Bad request to Splash" with Splash's reason.
+    """
+
+    def _load_from_json(self) -> None:
+        data = self.data
+        info = data.get("info") if isinstance(data, dict) else None
+        if "error" in data and "http_status" not in data and not isinstance(info, dict):
+            return  # nothing to take from a BadOption/timeout error: keep Splash's status
+        super()._load_from_json()
 
 
 class SplashHtmlResponse(
@@ -157,6 +189,8 @@ class SplashCookiesMiddleware(scrapy_splash.SplashCookiesMiddleware):
 class SplashMiddleware(scrapy_splash.SplashMiddleware):
     """Sends ``meta["splash"]`` requests to Splash (Scrapy 2.19 API; inert without SPLASH_URL)."""
 
+    _warned_cached = False
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SplashMiddleware:
         middleware = super().from_crawler(crawler)
@@ -190,12 +224,53 @@ class SplashMiddleware(scrapy_splash.SplashMiddleware):
         return super().process_response(request, response, self.crawler.spider)
 
     def _change_response_class(self, request: Request, response: Response) -> Response:
+        if not isinstance(response, _SplashResponseMixin):
+            splash_class = splash_responsetypes.from_args(headers=response.headers)
+            if issubclass(splash_class, scrapy_splash.SplashJsonResponse):
+                response = response.replace(cls=SplashJsonResponse, request=request)
+                return self._rendered_page_of(request, response)
         response = super()._change_response_class(request, response)
         if type(response) is scrapy_splash.SplashTextResponse:
             plain_class = responsetypes.from_args(headers=response.headers)
             html = issubclass(plain_class, HtmlResponse)
             response = response.replace(cls=SplashHtmlResponse if html else SplashTextResponse)
         return response
+
+    def _rendered_page_of(self, request: Request, response: Response) -> Response:
+        """A ``render.json`` reply as the rendered HTML page, its JSON kept in meta.
+
+        The reply's ``html`` is the page (scrapy-splash's magic response made it the
+        body); the JSON responses of its HAR go to ``meta["netcrawl_intercepted"]``,
+        which the rendering middleware reads as it does for Chromium's interception.
+        """
+        if request.meta["splash"].get("endpoint") != "render.json" or response.status != 200:
+            return response
+        data = response.data
+        if not isinstance(data, dict) or not isinstance(data.get("html"), str):
+            return response
+        settings = self.crawler.settings
+        request.meta[INTERCEPTED_META_KEY] = captured = captured_json_responses(
+            data.get("har"),
+            response.url,
+            max_bytes=settings.getint("NETCRAWL_BROWSER_INTERCEPT_MAX_BYTES", DEFAULT_MAX_BYTES),
+            max_responses=settings.getint(
+                "NETCRAWL_BROWSER_INTERCEPT_MAX_RESPONSES", DEFAULT_MAX_RESPONSES
+            ),
+        )
+        logger.debug(
+            "Splash rendered %s: %d JSON response(s) kept, skipped %s",
+            response.url, len(captured.responses), captured.skipped or "none",
+        )
+        if captured.skipped.get(NOT_MODIFIED) and not self._warned_cached:
+            self._warned_cached = True
+            logger.warning(
+                "Splash answered JSON loaded by %s from its browser cache (HTTP 304, no "
+                "body): start Splash with --disable-browser-caches so netcrawl can read "
+                "the JSON pages load (counted under netcrawl/render/splash/intercepted/"
+                "skipped/not_modified)",
+                response.url,
+            )
+        return response.replace(cls=SplashHtmlResponse)
 
     def spider_opened(self, spider: Spider) -> None:
         if self.configured:  # an inert middleware leaves the spider alone
@@ -211,6 +286,11 @@ class SplashMiddleware(scrapy_splash.SplashMiddleware):
         options = request.meta["splash"]
         args = options.setdefault("args", {})
         if options.get("dont_send_headers") or "headers" in args:
+            return
+        if args.get("engine") == "chromium":
+            # Splash 3.5's Chromium engine answers any ``headers`` with 400 "headers is
+            # not implemented": such a page is fetched with Chromium's own headers.
+            options["dont_send_headers"] = True
             return
         headers = scrapy_headers_to_unicode_dict(request.headers)
         for name in _NOT_FORWARDED:

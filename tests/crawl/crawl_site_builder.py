@@ -5,7 +5,6 @@ Also the log readers the crawl tests share (fetched URLs, final stats).
 
 from __future__ import annotations
 
-import ast
 import gzip
 import json
 import re
@@ -198,14 +197,3 @@ def crawled_urls(log: str) -> dict[str, list[int]]:
     for status, url in CRAWLED_RE.findall(log):
         crawled.setdefault(url, []).append(int(status))
     return crawled
-
-
-def final_stats(log: str) -> dict[str, object]:
-    """The "Dumping Scrapy stats" block of a crawl log, as a dict."""
-    marker = "Dumping Scrapy stats:"
-    assert marker in log, log[-3000:]
-    block = log.split(marker, 1)[1]
-    block = block[block.index("{") : block.index("}\n") + 1]
-    # pprint of plain values; datetimes become strings so literal_eval can read it.
-    block = re.sub(r"datetime\.datetime\([^)]*\)", "''", block)
-    return ast.literal_eval(block)

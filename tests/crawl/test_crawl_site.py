@@ -16,12 +16,11 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, SAMPLE_SITE, run_scrapy
+from conftest import PROJECT_ROOT, SAMPLE_SITE, crawl_stats, run_scrapy
 from crawl_site_builder import (
     STORES,
     build_test_site,
     crawled_urls,
-    final_stats,
     jsonld_store,
     page,
 )
@@ -135,7 +134,7 @@ def test_yields_every_place_once_with_spider_and_source(crawl_of_test_site):
 def test_bad_input_is_counted_and_logged_once_without_errors(crawl_of_test_site):
     _, log, _ = crawl_of_test_site
     _assert_clean_log(log)
-    stats = final_stats(log)
+    stats = crawl_stats(log)
     assert stats["finish_reason"] == "finished"
     expected_counts = {
         "netcrawl/response/wrong_charset": 1,

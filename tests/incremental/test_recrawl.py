@@ -20,7 +20,6 @@ must leave the store alone; the last runs after one store page was rewritten
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import random
@@ -31,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import run_scrapy
+from conftest import crawl_stats, run_scrapy
 
 from netcrawl.incremental.store import store_path
 from netcrawl.serving import StaticFileServer
@@ -123,12 +122,6 @@ class CrawlResult:
         return self.stats.get(key, 0)
 
 
-def final_stats(log: str) -> dict[str, object]:
-    block = log.split("Dumping Scrapy stats:", 1)[1]
-    block = block[block.index("{"): block.index("}\n") + 1]
-    return ast.literal_eval(re.sub(r"datetime\.datetime\([^)]*\)", "''", block))
-
-
 def crawl(url: str, store_dir: Path, output: Path, *settings: str) -> CrawlResult:
     extra = [arg for setting in settings for arg in ("-s", setting)]
     result = run_scrapy(
@@ -142,7 +135,7 @@ def crawl(url: str, store_dir: Path, output: Path, *settings: str) -> CrawlResul
     lines = output.read_text(encoding="utf-8").splitlines() if output.exists() else []
     # Canonical JSON of each exported place, so two crawls compare as sets.
     places = {json.dumps(json.loads(line), sort_keys=True) for line in lines}
-    return CrawlResult(places, final_stats(result.stderr), result.stderr, result.returncode)
+    return CrawlResult(places, crawl_stats(result.stderr), result.stderr, result.returncode)
 
 
 def names(result: CrawlResult) -> set[str]:

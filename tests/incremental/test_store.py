@@ -101,6 +101,33 @@ def test_requests_with_anonymous_callbacks_are_unstorable() -> None:
             codec.encode_request(Request("http://127.0.0.1/", callback=callback), spider)
 
 
+def test_requests_rendered_in_chromium_round_trip() -> None:
+    """A page linking to a rendered page stays storable: its PageMethods are kept."""
+    from scrapy.settings import Settings
+
+    from netcrawl import settings as project_settings
+    from netcrawl.rendering.browser import to_browser_request
+    from netcrawl.rendering.interception import settle_page
+
+    spider = ShopSpider()
+    rendered = to_browser_request(Request("http://127.0.0.1/finder", callback=spider.parse),
+                                  Settings(project_settings.__dict__))
+    rebuilt = codec.decode_request(codec.loads(codec.dumps(
+        codec.encode_request(rendered, spider))), spider)
+    [original], [method] = rendered.meta["playwright_page_methods"][-1:], \
+        rebuilt.meta["playwright_page_methods"][-1:]
+    assert method.method is settle_page is original.method
+    assert (method.args, method.kwargs) == (original.args, original.kwargs)
+    assert {k: v for k, v in rebuilt.meta.items() if k != "playwright_page_methods"} == {
+        k: v for k, v in rendered.meta.items() if k != "playwright_page_methods"}
+    from scrapy_playwright.page import PageMethod
+
+    for unstorable in (PageMethod(lambda page: None), PageMethod(spider.parse)):
+        with pytest.raises(codec.Unstorable):
+            codec.dumps({"playwright_page_methods": [unstorable]})
+    assert codec.loads(codec.dumps([PageMethod("click", "#more")]))[0].args == ("#more",)
+
+
 def test_items_keep_their_class() -> None:
     place = Place(name="Shop", lat=52.5, lon=13.4, extras={"openingHours": ["Mo-Fr 09:00-18:00"]})
     rebuilt = codec.decode_item(codec.loads(codec.dumps(codec.encode_item(place))))

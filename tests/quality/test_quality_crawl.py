@@ -11,12 +11,10 @@ counted reason, and report fill rates in the stats and next to the export.
 
 from __future__ import annotations
 
-import ast
 import json
-import re
 from pathlib import Path
 
-from conftest import run_scrapy
+from conftest import crawl_stats, run_scrapy
 
 from netcrawl.quality.duplicates import iter_records
 
@@ -92,12 +90,6 @@ def build_site(root: Path) -> None:
     (root / "index.html").write_text(html_page("Home", "<h1>Shops</h1>", tuple(pages)), "utf-8")
 
 
-def final_stats(log: str) -> dict:
-    block = log.split("Dumping Scrapy stats:", 1)[1]
-    block = block[block.index("{") : block.index("}\n") + 1]
-    return ast.literal_eval(re.sub(r"datetime\.datetime\([^)]*\)", "''", block))
-
-
 def test_crawl_normalises_merges_validates_and_reports(tmp_path):
     site = tmp_path / "site"
     build_site(site)
@@ -115,7 +107,7 @@ def test_crawl_normalises_merges_validates_and_reports(tmp_path):
     )
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-4000:]
-    stats = final_stats(log)
+    stats = crawl_stats(log)
 
     exported = [json.loads(line) for line in output.read_text().splitlines()]
     assert sorted(r["name"] for r in exported) == ["Downing Shop", "Kiezladen", "Vertauscht"], (

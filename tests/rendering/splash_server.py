@@ -70,6 +70,9 @@ SETUP_COMMAND = (
 )
 APT_PACKAGES = "python3-pyqt5 python3-pyqt5.qtwebkit python3-pyqt5.qtwebengine xvfb"
 STARTUP_TIMEOUT = 45.0
+#: Splash options netcrawl recommends (docs/splash.md): without its browser caches,
+#: Splash answers a page's second render with full bodies, not 304s with none in the HAR.
+SPLASH_OPTIONS = ("--disable-browser-caches",)
 XVFB_SCREEN = "1280x1024x24"
 
 
@@ -264,7 +267,8 @@ def start_splash(
     log_path = log_dir / f"splash-{port}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [str(splash_python()), __file__, "--port", str(port), "--disable-ui", *extra_args],
+            [str(splash_python()), __file__, "--port", str(port), "--disable-ui",
+             *SPLASH_OPTIONS, *extra_args],
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

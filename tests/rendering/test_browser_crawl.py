@@ -12,7 +12,6 @@ themselves, not only on the stats.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import re
@@ -24,27 +23,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, crawl_stats
+from rendering_site import ALL_PLACES, BRAMBLE, COPPERLEAF, JUNIPER, SITE
 
 from netcrawl.serving import StaticFileServer
 
 CHROMIUM = "/usr/bin/chromium"
-SITE = Path(__file__).parent / "site"
 
 pytestmark = pytest.mark.skipif(
     not os.access(CHROMIUM, os.X_OK),
     reason=f"{CHROMIUM} missing: apt-get install chromium (Debian's build; never downloaded)",
 )
-
-COPPERLEAF = {"Copperleaf Harbour", "Copperleaf Old Town", "Copperleaf Riverside"}
-JUNIPER = {
-    "Juniper & Vine Northgate",
-    "Juniper & Vine Cathedral Quarter",
-    "Juniper & Vine Market Hall",
-    "Juniper & Vine Quayside",
-}
-BRAMBLE = {"Bramble Bakery Market Square", "Bramble Bakery Station Road"}
-ALL_PLACES = COPPERLEAF | JUNIPER | BRAMBLE
 
 
 @pytest.fixture(scope="module")
@@ -122,9 +111,7 @@ def crawl(tmp_path: Path, start: str, *args: str, timeout: float = 120) -> Crawl
                 process.wait()
     log = log_path.read_text()
     assert process.returncode == 0, log[-4000:]
-    block = log.split("Dumping Scrapy stats:", 1)[1]
-    block = block[block.index("{"): block.index("}\n") + 1]
-    stats = ast.literal_eval(re.sub(r"datetime\.datetime\([^)]*\)", "None", block))
+    stats = crawl_stats(log)
     items = [json.loads(line) for line in output.read_text().splitlines() if line.strip()]
     return Crawl(items, stats, log, children)
 

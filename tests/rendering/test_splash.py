@@ -3,11 +3,15 @@
 The page, served on 127.0.0.1 by netcrawl's StaticFileServer (Splash, another
 process, fetches it there), has no place in its HTML: an inline script draws two
 stores as schema.org microdata, a "Load more stores" button adds two more and
-scrolling to the bottom adds a fifth. Plain Scrapy sees none; Splash's render.html
-sees the first two; the shipped Lua script (scroll, click "load more") sees all five.
+scrolling to the bottom adds a fifth. Plain Scrapy sees none; Splash's render.json
+(render.html with plain scrapy-splash) sees the first two; the shipped Lua script
+(scroll, click "load more") sees all five.
 ``scrapy crawl places`` finds them with ``-a render=splash`` and, since the empty
 ``#store-list`` is a sign of a script-built page, in the default ``auto`` mode.
-Crawls run in child processes (a Twisted reactor cannot restart).
+The same crawls of the shared JavaScript-built site (tests/rendering/site/, also
+crawled with Chromium by test_browser_crawl.py) find every place of it, Juniper &
+Vine's from the JSON its page loaded (Splash's HAR). Crawls run in child processes
+(a Twisted reactor cannot restart).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from pathlib import Path
 import pytest
 import splash_server
 from conftest import run_scrapy
+from rendering_site import ALL_PLACES, BRAMBLE, COPPERLEAF, JUNIPER, JUNIPER_FEED, SITE
 
 from netcrawl.serving import StaticFileServer
 
@@ -125,7 +130,7 @@ class StoresSpider(scrapy.Spider):
     async def start(self):
         yield scrapy.Request(self.page, cb_kwargs={"how": "plain"})
         for how, options in [
-            ("render.html", {}),
+            ("render.json", {}),
             ("lua", {"lua_source": "scroll_and_load_more.lua"}),
         ]:
             request = scrapy.Request(
@@ -205,9 +210,9 @@ def test_netcrawl_settings_render_html_and_lua_script(tmp_path, splash_url, stor
     results = by_how(read_jsonl(output))
     assert results["plain"]["stores"] == []
     assert results["plain"]["rendered"] is None
-    assert results["render.html"]["stores"] == sorted(FIRST_BATCH)
-    assert results["render.html"]["rendered"] == "splash"
-    assert results["render.html"]["countries"] == ["FR"]
+    assert results["render.json"]["stores"] == sorted(FIRST_BATCH)
+    assert results["render.json"]["rendered"] == "splash"
+    assert results["render.json"]["countries"] == ["FR"]
     # The Lua script clicked "Load more stores" and scrolled to the bottom.
     assert results["lua"]["stores"] == ALL_STORES
     assert results["lua"]["url"] == store_page
@@ -255,9 +260,72 @@ def test_places_spider_auto_mode_renders_the_script_built_page_with_splash(
 ):
     # render: the spider's default, "auto"
     places, completed = crawl_places(tmp_path, splash_url, "-a", f"start_urls={store_page}")
-    # render.html: the stores the page draws by itself (no click, no scroll).
+    # render.json: the stores the page draws by itself (no click, no scroll).
     assert sorted(place["name"] for place in places) == sorted(FIRST_BATCH)
     assert all(place["extras"]["rendered"] is True for place in places)
     # The same URL, fetched plainly then rendered: the Splash-aware fingerprint let it through.
-    assert "'splash/render.html/response_count/200': 1" in completed.stderr
+    assert "'splash/render.json/response_count/200': 1" in completed.stderr
     assert "netcrawl/render/auto/" in completed.stderr
+
+
+# --- The shared JavaScript-built site ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def site_url():
+    """tests/rendering/site/ on 127.0.0.1 (one server for the module's crawls)."""
+    server = StaticFileServer(SITE).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+def names(places: list[dict]) -> list[str]:
+    return sorted(place["name"] for place in places)
+
+
+def test_shared_site_render_splash_finds_every_place(tmp_path, splash_url, site_url):
+    places, completed = crawl_places(
+        tmp_path, splash_url, "-a", f"start_urls={site_url}", "-a", "render=splash"
+    )
+    assert names(places) == sorted(ALL_PLACES)  # each once
+    assert all(place["extras"]["rendered"] is True for place in places)
+    # Copperleaf's list drawn by its inline script (microdata in the rendered DOM)...
+    copperleaf = [place for place in places if place["name"] in COPPERLEAF]
+    assert {place["source_format"] for place in copperleaf} == {"microdata"}
+    # ...Juniper & Vine's read from the JSON its page loaded, taken from Splash's HAR.
+    juniper = [place for place in places if place["name"] in JUNIPER]
+    for place in juniper:
+        assert place["source_format"] == "api"
+        assert place["source_url"] == site_url + JUNIPER_FEED
+        assert isinstance(place["lat"], float) and isinstance(place["lon"], float)
+    assert "'netcrawl/render/splash/intercepted/responses': 1" in completed.stderr
+    assert "'netcrawl/render/splash/intercepted/places': 4" in completed.stderr
+    assert "'splash/render.json/response_count/200'" in completed.stderr
+    assert "Bad request to Splash" not in completed.stderr
+
+
+def test_shared_site_auto_with_splash_url_finds_every_place(tmp_path, splash_url, site_url):
+    places, completed = crawl_places(tmp_path, splash_url, "-a", f"start_urls={site_url}")
+    assert names(places) == sorted(ALL_PLACES)
+    rendered = {place["name"] for place in places if place["extras"].get("rendered")}
+    assert rendered == COPPERLEAF | JUNIPER  # Bramble's JSON-LD needed no rendering
+    assert "'netcrawl/render/auto/app_root': 1" in completed.stderr  # Copperleaf
+    assert "'netcrawl/render/auto/locator_widget': 1" in completed.stderr  # Juniper & Vine
+    assert "'netcrawl/render/splash/pages': 2" in completed.stderr
+    assert "'splash/render.json/response_count/200': 2" in completed.stderr
+    assert "playwright/" not in completed.stderr  # Splash rendered, not Chromium
+
+
+def test_shared_site_with_splash_chromium_engine(tmp_path, splash_url, site_url):
+    """Splash's Chromium engine renders the pages (no 400 for WebKit-only arguments),
+    but has no HAR: Juniper & Vine's list, drawn as plain text, stays unread."""
+    places, completed = crawl_places(
+        tmp_path, splash_url, "-a", f"start_urls={site_url}", "-a", "render=splash",
+        "-s", "NETCRAWL_SPLASH_ENGINE=chromium",
+    )  # fmt: skip
+    assert names(places) == sorted(COPPERLEAF | BRAMBLE)
+    assert "Bad request to Splash" not in completed.stderr
+    assert "download_error" not in completed.stderr
+    assert "'splash/render.html/response_count/200'" in completed.stderr

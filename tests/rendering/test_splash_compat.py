@@ -6,6 +6,7 @@ the crawls through a real Splash are in test_splash.py.
 
 from __future__ import annotations
 
+import base64
 import inspect
 import json
 import logging
@@ -25,12 +26,14 @@ from scrapy.utils.test import get_crawler
 
 import netcrawl.settings as project_settings_module
 from netcrawl.rendering import splash_compat
+from netcrawl.rendering.interception import INTERCEPTED_META_KEY
 from netcrawl.rendering.splash import (
     SCRIPTS_DIR,
     load_lua_source,
     splash_configured,
     to_splash_request,
 )
+from netcrawl.rendering.splash_capture import captured_json_responses
 from netcrawl.rendering.splash_compat import (
     SplashCookiesMiddleware,
     SplashDeduplicateArgsMiddleware,
@@ -183,7 +186,9 @@ def test_fingerprints_cover_splash_arguments_and_leave_plain_requests_alone():
 
 
 def test_splash_middleware_posts_the_render_to_splash():
-    crawler = splash_crawler(SPLASH_SLOT_POLICY="scrapy_default")
+    crawler = splash_crawler(
+        SPLASH_SLOT_POLICY="scrapy_default", NETCRAWL_SPLASH_CAPTURE_JSON=False
+    )
     middleware = SplashMiddleware.from_crawler(crawler)
     middleware.spider_opened(crawler.spider)
     request = to_splash_request(
@@ -251,13 +256,17 @@ def test_to_splash_request_keeps_the_request_and_marks_it_rendered():
     assert rendered.headers[b"Accept-Language"] == b"fr"
     assert rendered.meta["depth"] == 2
     assert rendered.meta["netcrawl_rendered"] == "splash"
-    assert rendered.meta["splash"]["endpoint"] == "render.html"
+    # render.json: the DOM as HTML and the HAR with bodies (the JSON the page loads).
+    assert rendered.meta["splash"]["endpoint"] == "render.json"
     assert rendered.meta["splash"]["args"] == {
         "url": PAGE,
         "wait": 0.5,
         "viewport": "1280x1024",
         "timeout": 60.0,
         "resource_timeout": 15.0,
+        "html": 1,
+        "har": 1,
+        "response_body": 1,
     }
     assert "netcrawl_rendered" not in original.meta
     assert to_splash_request(rendered, settings) is rendered  # already for Splash
@@ -300,6 +309,14 @@ def test_lua_script_from_settings_and_per_request_overrides():
     )
     assert html_only.meta["splash"]["endpoint"] == "render.html"
     assert html_only.meta["splash"]["args"]["engine"] == "chromium"
+    # Splash 3.5's Chromium answers 400 "resource_timeout is not implemented".
+    assert "resource_timeout" not in html_only.meta["splash"]["args"]
+    no_capture = to_splash_request(
+        Request(PAGE, meta={"netcrawl_splash": {"lua_source": "", "capture_json": False}}),
+        settings,
+    )
+    assert no_capture.meta["splash"]["endpoint"] == "render.html"
+    assert "har" not in no_capture.meta["splash"]["args"]
 
 
 @pytest.mark.parametrize(
@@ -324,3 +341,93 @@ def test_lua_source_forms(tmp_path):
     assert load_lua_source("  ") == ""
     assert "function main(splash, args)" in load_lua_source("scroll_and_load_more.lua")
     assert splash_configured(project_settings(SPLASH_URL=" http://127.0.0.1:8050 "))
+
+
+# --- Splash's replies: render.json, BadOption errors, Chromium -------------------------
+
+FEED = "http://127.0.0.1:9/stores/feed.json"
+FEED_BODY = json.dumps(
+    {"stores": [{"name": "Alpha", "city": "Lyon", "country": "FR", "lat": 45.76, "lng": 4.83}]}
+).encode()
+
+
+#: Download slots without a running engine (no crawl starts in these tests).
+NO_ENGINE_SLOTS = {"SPLASH_SLOT_POLICY": "scrapy_default"}
+
+
+def har_entry(url: str, status: int, mime: str, body: bytes | None) -> dict:
+    content: dict = {"mimeType": mime, "size": len(body or b"")}
+    if body is not None:
+        content.update(text=base64.b64encode(body).decode(), encoding="base64")
+    return {"request": {"url": url}, "response": {"status": status, "content": content}}
+
+
+def sent_to_splash(crawler, request: Request) -> tuple[SplashMiddleware, Request]:
+    middleware = SplashMiddleware.from_crawler(crawler)
+    middleware.spider_opened(crawler.spider)
+    return middleware, middleware.process_request(to_splash_request(request, crawler.settings))
+
+
+def test_render_json_reply_is_the_page_with_its_json_responses_kept(caplog):
+    crawler = splash_crawler(NETCRAWL_BROWSER_INTERCEPT_MAX_BYTES=100_000, **NO_ENGINE_SLOTS)
+    middleware, sent = sent_to_splash(crawler, Request(PAGE))
+    assert sent.url == SPLASH + "/render.json"
+    har = {"log": {"entries": [
+        har_entry(PAGE, 200, "text/html", b"<html></html>"),  # the page itself
+        har_entry(FEED, 200, "application/json", FEED_BODY),
+        har_entry("http://127.0.0.1:9/app.js", 200, "application/javascript", b"var a;"),
+        har_entry("http://127.0.0.1:9/gone.json", 404, "application/json", b"{}"),
+        har_entry("http://127.0.0.1:9/cached.json", 304, "", None),
+        har_entry("http://127.0.0.1:9/api/stores", 200, "application/json", None),
+    ]}}  # fmt: skip
+    reply = {"url": PAGE, "html": "<html><body><p class=store>Alpha</p></body></html>",
+             "har": har}  # fmt: skip
+    answer = TextResponse(sent.url, body=json.dumps(reply).encode(), request=sent,
+                          headers={"Content-Type": "application/json"})  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        rendered = middleware.process_response(sent, answer)
+    assert isinstance(rendered, SplashHtmlResponse) and rendered.url == PAGE
+    assert rendered.css(".store::text").get() == "Alpha"
+    captured = rendered.meta[INTERCEPTED_META_KEY]
+    assert captured.responses == [
+        {"url": FEED, "content_type": "application/json", "body": FEED_BODY}
+    ]
+    assert captured.skipped == {"not_modified": 1, "unreadable": 1}
+    assert "--disable-browser-caches" in caplog.text  # the 304 explained once
+    assert crawler.stats.get_value("splash/render.json/response_count/200") == 1
+
+
+def test_captured_json_limits():
+    entries = [har_entry(f"http://127.0.0.1:9/{n}.json", 200, "application/json", b"[1, 2]")
+               for n in range(3)]  # fmt: skip
+    entries.append(har_entry("http://127.0.0.1:9/big.json", 200, "text/plain", b"[" * 50))
+    captured = captured_json_responses({"log": {"entries": entries}}, PAGE, 10, 2)
+    assert [entry["url"] for entry in captured.responses] == [
+        "http://127.0.0.1:9/0.json", "http://127.0.0.1:9/1.json"]  # fmt: skip
+    assert captured.skipped == {"too_many": 2}
+    captured = captured_json_responses({"log": {"entries": entries[3:]}}, PAGE, 10, 2)
+    assert captured.skipped == {"too_large": 1}  # a .json served as text/plain is JSON
+    assert captured_json_responses(None, PAGE).responses == []  # no HAR: nothing
+
+
+def test_bad_option_error_from_splash_is_a_400_response_not_a_crash(caplog):
+    """Splash's BadOption errors carry a sentence as ``info``; scrapy-splash indexed it."""
+    crawler = splash_crawler(**NO_ENGINE_SLOTS)
+    middleware, sent = sent_to_splash(crawler, Request(PAGE))
+    error = {"error": 400, "type": "BadOption", "description": "Incorrect HTTP API arguments",
+             "info": "headers is not implemented"}  # fmt: skip
+    answer = TextResponse(sent.url, status=400, body=json.dumps(error).encode(), request=sent,
+                          headers={"Content-Type": "application/json"})  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        replied = middleware.process_response(sent, answer)
+    assert replied.status == 400 and replied.data == error
+    assert "Bad request to Splash" in caplog.text and "headers is not implemented" in caplog.text
+
+
+def test_chromium_engine_gets_no_headers_nor_resource_timeout():
+    crawler = splash_crawler(NETCRAWL_SPLASH_ENGINE="chromium", **NO_ENGINE_SLOTS)
+    _, sent = sent_to_splash(crawler, Request(PAGE, headers={"User-Agent": "netcrawl-test"}))
+    assert sent.url == SPLASH + "/render.html"
+    args = json.loads(sent.body)
+    assert args["engine"] == "chromium"
+    assert "headers" not in args and "resource_timeout" not in args

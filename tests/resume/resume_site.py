@@ -9,7 +9,6 @@ fails for good) and to a missing page (an HTTP 404 through the errback).
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 from pathlib import Path
@@ -84,13 +83,3 @@ def read_places(path: Path) -> list[str]:
         _PORT.sub("127.0.0.1:PORT", json.dumps(json.loads(line), sort_keys=True))
         for line in lines if line.strip()
     )
-
-
-def final_stats(log: str) -> dict[str, object]:
-    """The "Dumping Scrapy stats" block of a crawl log, as a dict."""
-    marker = "Dumping Scrapy stats:"
-    assert marker in log, log[-3000:]
-    block = log.split(marker, 1)[1]
-    block = block[block.index("{") : block.index("}\n") + 1]
-    block = re.sub(r"datetime\.datetime\([^)]*\)", "''", block)
-    return ast.literal_eval(block)

@@ -13,8 +13,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import PROJECT_ROOT, SAMPLE_SITE
-from resume_site import final_stats, read_places
+from conftest import PROJECT_ROOT, SAMPLE_SITE, crawl_stats
+from resume_site import read_places
 from scrapy.spiderloader import SpiderLoader
 from scrapy.utils.project import get_project_settings
 
@@ -72,7 +72,7 @@ def test_every_spider_journals_all_its_requests_and_items(first_crawls):
     results, tmp_path = first_crawls
     for name, result in results.items():
         assert result.returncode == 0, f"{name}: {result.stderr[-3000:]}"
-        stats = final_stats(result.stderr)
+        stats = crawl_stats(result.stderr)
         assert stats["finish_reason"] == "finished", name
         assert stats["netcrawl/resume/journaled_requests"] > 0, name
         assert "netcrawl/resume/unserializable_requests" not in stats, name

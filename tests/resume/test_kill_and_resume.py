@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROJECT_ROOT, run_scrapy
-from resume_site import PLACES, build_site, final_stats, read_places
+from conftest import PROJECT_ROOT, crawl_stats, run_scrapy
+from resume_site import PLACES, build_site, read_places
 
 from netcrawl.resume.journal import JOURNAL_NAME, load_journal
 from netcrawl.resume.ports import PORTS_FILE, read_ports
@@ -82,7 +82,7 @@ def _finish_uninterrupted(process: subprocess.Popen, output: Path) -> tuple[list
     assert process.returncode == 0, log[-3000:]
     places = read_places(output)
     assert len(places) == PLACES
-    return places, final_stats(log)
+    return places, crawl_stats(log)
 
 
 def test_killed_twice_then_resumed_gives_the_uninterrupted_places(site, tmp_path):
@@ -109,7 +109,7 @@ def test_killed_twice_then_resumed_gives_the_uninterrupted_places(site, tmp_path
     result = run_scrapy("crawl", "places", "-a", f"start_urls={site}", "-s", f"JOBDIR={jobdir}",
                         "-O", str(output), *QUIET, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
-    stats = final_stats(result.stderr)
+    stats = crawl_stats(result.stderr)
     assert stats["finish_reason"] == "finished"
     assert stats["netcrawl/resume/resumed"] == 1
     assert stats["netcrawl/resume/replayed_items"] == second.committed_items
@@ -136,7 +136,7 @@ def test_killed_twice_then_resumed_gives_the_uninterrupted_places(site, tmp_path
     result = run_scrapy("crawl", "places", "-a", f"start_urls={site}", "-s", f"JOBDIR={jobdir}",
                         "-O", str(again), *QUIET, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
-    stats = final_stats(result.stderr)
+    stats = crawl_stats(result.stderr)
     assert stats["netcrawl/resume/replayed_items"] == PLACES
     assert "downloader/request_count" not in stats, "nothing is fetched again"
     assert read_places(again) == uninterrupted
