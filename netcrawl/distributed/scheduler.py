@@ -58,7 +58,6 @@ from netcrawl.distributed.queue import InFlightPriorityQueue
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from scrapy.http import Response
 
     from netcrawl.distributed.seeds import SharedSeeds
 
@@ -110,7 +109,6 @@ class DistributedScheduler(RedisScheduler):
     def from_crawler(cls, crawler: Crawler) -> DistributedScheduler:
         scheduler = cls(crawler, frontier_for(crawler))
         crawler.signals.connect(scheduler._on_spider_idle, signal=signals.spider_idle)
-        crawler.signals.connect(scheduler._on_response, signal=signals.response_received)
         return scheduler
 
     # --- Lifecycle ----------------------------------------------------------------------
@@ -164,6 +162,15 @@ class DistributedScheduler(RedisScheduler):
             if loop is not None and loop.running:
                 loop.stop()
         try:
+            self._leave(reason)
+        finally:
+            # The crawl's last Redis user (pipelines closed before the scheduler): free the
+            # sockets now rather than when the crawler is collected (many crawls, one process).
+            self.frontier.server.close()
+
+    def _leave(self, reason: str) -> None:
+        """Return unfinished requests, keep this run's places, clear a finished crawl."""
+        try:
             self._acknowledge_finished()
             returned = self.frontier.requeue(self.frontier.worker, force=True)
             if returned:
@@ -181,7 +188,12 @@ class DistributedScheduler(RedisScheduler):
             self._inc("local_requests_lost", len(self._local))
             logger.warning("%d unshareable request(s) were not crawled", len(self._local))
         if last and reason == "finished" and self.clear_on_finish:
-            deleted = self.frontier.clear()
+            try:
+                deleted = self.frontier.clear()
+            except redis.RedisError as error:
+                logger.error("Could not clear the finished crawl's keys: %s (`scrapy frontier "
+                             "clear %s` deletes them)", error, self.frontier.keys.spider)
+                return
             logger.info("Last worker of the finished crawl: cleared the shared frontier "
                         "(%d keys; NETCRAWL_FRONTIER_CLEAR_ON_FINISH)", deleted)
         elif last and reason == "finished":
@@ -222,6 +234,7 @@ class DistributedScheduler(RedisScheduler):
         if self._ready:
             request, encoded = self._ready.popleft()
             self._in_flight[request] = encoded
+            self._learn_site(request)
             return request
         if self._local:
             return self._local.popleft()
@@ -231,6 +244,7 @@ class DistributedScheduler(RedisScheduler):
         encoded, request = claimed
         self._in_flight[request] = encoded
         self._idle_since = None
+        self._learn_site(request)
         return request
 
     def has_pending_requests(self) -> bool:
@@ -243,7 +257,12 @@ class DistributedScheduler(RedisScheduler):
             return False
 
     def __len__(self) -> int:
-        return len(self._ready) + len(self._local) + self.frontier.queued()
+        local = len(self._ready) + len(self._local)
+        try:
+            return local + self.frontier.queued()
+        except redis.RedisError as error:  # engine status reports must not crash the crawl
+            self._redis_error("count", error)
+            return local
 
     # --- In-flight requests -------------------------------------------------------------
     def _claim(self) -> tuple[bytes, Request] | None:
@@ -261,15 +280,20 @@ class DistributedScheduler(RedisScheduler):
             self._inc("undecodable")
             logger.error("Request from the shared queue cannot be decoded (%s: %s); moved to "
                          "%s", type(error).__name__, error, self.frontier.keys.failed)
-            self.frontier.set_aside(claimed)
+            try:
+                self.frontier.set_aside(claimed)
+            except redis.RedisError as redis_error:
+                # Still in this worker's in-flight set: requeued on close, never lost.
+                self._redis_error("set aside", redis_error)
             return None
         self._stat_inc("scheduler/dequeued/redis")
         return claimed, request
 
     def _busy_requests(self) -> set[Request]:
         """Requests the engine still holds: downloading, or being scraped."""
-        engine = getattr(self.crawler, "engine", None)
-        if engine is None:
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # Scrapy 2.19 raises (not None) before the crawl starts
             return set()
         busy: set[Request] = set(engine.downloader.active)
         scraper_slot = engine.scraper.slot
@@ -420,12 +444,13 @@ class DistributedScheduler(RedisScheduler):
         self._idle_since = None
         return True
 
-    def _on_response(self, response: Response, request: Request, spider: Spider) -> None:
-        """A page of a site pushed after this worker last read the seeds: learn the site."""
+    def _learn_site(self, request: Request) -> None:
+        """A request of a site pushed after this worker last read the seeds: learn the site
+        before the request meets the offsite filter and the spider's scope."""
         seeds = self._shared_seeds()
-        if seeds is not None and request in self._in_flight:
+        if seeds is not None:
             try:
-                seeds.scope.ensure(response.url)
+                seeds.scope.ensure(request.url)
             except redis.RedisError as error:
                 self._redis_error("seed refresh", error)
 

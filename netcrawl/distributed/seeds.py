@@ -22,6 +22,8 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+import redis
+
 from netcrawl.discovery.sites import SiteScope
 from netcrawl.distributed import distributed_enabled
 from netcrawl.distributed.frontier import Frontier, frontier_for
@@ -78,13 +80,19 @@ class SharedSiteScope:
         self._seeds = seeds
         self._scope = SiteScope([])
         self._next_check = 0.0
+        self._allowed_domains: list[str] = []
 
     def update(self, urls: list[str]) -> None:
         self._scope = SiteScope(urls)
+        # In place: the spider's ``allowed_domains`` is this very list, and Scrapy's
+        # OffsiteMiddleware re-reads it per request; a new list would leave the spider
+        # with the sites known at start, and requests to sites pushed later dropped.
+        self._allowed_domains[:] = self._scope.allowed_domains
 
     @property
     def allowed_domains(self) -> list[str]:
-        return self._scope.allowed_domains
+        """The domains of every seed known so far (one list, updated as seeds arrive)."""
+        return self._allowed_domains
 
     def contains(self, url: str) -> bool:
         if self._scope.contains(url):
@@ -94,12 +102,25 @@ class SharedSiteScope:
         if now < self._next_check:
             return False
         self._next_check = now + SCOPE_REFRESH_INTERVAL
-        return self._seeds.refresh() and self._scope.contains(url)
+        try:
+            return self._seeds.refresh() and self._scope.contains(url)
+        except redis.RedisError as error:
+            # Called from spider callbacks: an outage must not fail the page (and lose its
+            # other links). Only a site pushed since the last refresh is missed.
+            self._seeds.redis_error("scope refresh", error)
+            return False
 
     def ensure(self, url: str) -> None:
-        """Re-read the seeds now if ``url`` (a page popped from the frontier) is unknown."""
+        """Re-read the seeds now if ``url`` (a request popped from the frontier) is unknown.
+
+        Called before the request is downloaded: Scrapy's OffsiteMiddleware would otherwise
+        drop a request of a site pushed since this worker last read the seeds, and a
+        dropped shared request is finished for every worker. Seeds are only ever added
+        (until ``scrapy frontier clear``), so comparing counts (one ``SCARD``) tells whether
+        there is anything new to read, also for requests that are off-site on purpose.
+        """
         if not self._scope.contains(url):
-            self._seeds.refresh(force=True)
+            self._seeds.refresh()
 
 
 class SharedSeeds:
@@ -113,6 +134,7 @@ class SharedSeeds:
         #: Seeds learnt but not yet requested by this worker (see :meth:`take_pending`).
         self.pending: list[str] = []
         self.scope = SharedSiteScope(self)
+        self._logged_errors: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedSeeds | None:
@@ -174,6 +196,14 @@ class SharedSeeds:
     @property
     def count(self) -> int:
         return len(self.known)
+
+    def redis_error(self, action: str, error: Exception) -> None:
+        """Count a Redis failure met while reading seeds; log the first of each kind."""
+        key = f"redis_errors/{action.replace(' ', '_')}"
+        self._inc(key)
+        if key not in self._logged_errors:
+            self._logged_errors.add(key)
+            logger.error("Redis error during %s: %s (retried on the next look-up)", action, error)
 
     def _bad(self, message: str) -> None:
         self._inc("seeds/invalid")

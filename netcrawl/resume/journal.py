@@ -253,12 +253,27 @@ class Journal:
         size = os.fstat(self._fd).st_size
         if size > state.valid_length:
             # The torn record is garbage; without the cut, the next record would
-            # be glued to it and lost as well.
-            os.truncate(self.path, state.valid_length)
+            # be glued to it and lost as well. Through the descriptor: the file we
+            # append to, even if the path was replaced since load_journal read it.
+            os.ftruncate(self._fd, state.valid_length)
         if state.valid_length == 0:
             self._write(b"%s %d %s\n" % (MAGIC, VERSION, spider_name.encode()))
         run = state.runs + 1
         self._write(b"O %d\n" % run)
+        if self.fsync and size == 0:
+            # A new file: its directory entry must reach the disk too, or a power cut
+            # loses the whole journal however often its records are flushed.
+            # (Kept here, not shared with netcrawl.exporters.storage: this module must
+            # stay importable without Scrapy and the exporters' dependencies.)
+            os.fsync(self._fd)
+            try:
+                directory = os.open(self.path.parent, os.O_RDONLY)
+            except OSError:  # a platform whose directories cannot be opened (Windows)
+                return run
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
         return run
 
     @property

@@ -39,7 +39,13 @@ def read_ports(jobdir: str | Path) -> dict[str, int]:
     except (OSError, ValueError) as error:
         logger.warning("Ignoring unreadable %s (%s)", path, error)
         return {}
-    return {str(key): int(value) for key, value in data.items() if isinstance(value, int)}
+    if not isinstance(data, dict):  # valid JSON, wrong shape: same as unreadable
+        logger.warning("Ignoring unreadable %s (not a JSON object)", path)
+        return {}
+    return {
+        str(key): value for key, value in data.items()
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 65536
+    }
 
 
 def serve_directory(directory: str | Path, settings: BaseSettings) -> StaticFileServer:

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import CloseSpider
 from scrapy.http import Request, Response
+from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.job import job_dir
 from scrapy.utils.request import request_from_dict
 
@@ -185,7 +186,7 @@ class ResumeSession:
     def item(self, key: str, item: Any) -> None:
         try:
             payload = pickle.dumps(item, PICKLE_PROTOCOL)
-        except (TypeError, AttributeError, pickle.PicklingError) as error:
+        except (ValueError, TypeError, AttributeError, pickle.PicklingError) as error:
             self.count("unpicklable_items")
             self._warn_once(
                 "item", "An item of %s cannot be journaled (%s): a resumed crawl would lack it "
@@ -229,8 +230,6 @@ class ResumeSession:
             except RuntimeError:  # no crawl running
                 return False
             if engine.spider is not None:
-                from scrapy.utils.defer import deferred_from_coro
-
                 deferred_from_coro(engine.close_spider_async(reason="resume_journal_error"))
             return False
         return True
@@ -281,7 +280,6 @@ class ResumeSession:
     def count(self, key: str, count: int = 1) -> None:
         """Add to the ``netcrawl/resume/<key>`` stat."""
         self.crawler.stats.inc_value(STATS_PREFIX + key, count)
-
 
     def _warn_once(self, topic: str, message: str, *args: Any) -> None:
         if topic not in self._warned:

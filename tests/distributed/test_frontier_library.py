@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import subprocess
@@ -11,6 +12,8 @@ import sys
 import pytest
 from frontier_fixtures import PROJECT_ROOT, RedisServer
 from scrapy import Request, Spider
+from scrapy.downloadermiddlewares.offsite import OffsiteMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
@@ -24,7 +27,7 @@ from netcrawl.distributed.frontier import Frontier, Reaped
 from netcrawl.distributed.keys import FrontierKeys
 from netcrawl.distributed.places import SharedPlaceRegistry
 from netcrawl.distributed.scheduler import DistributedScheduler
-from netcrawl.distributed.seeds import BadSeed, decode_seed, encode_seed
+from netcrawl.distributed.seeds import BadSeed, SharedSeeds, decode_seed, encode_seed
 
 KEYS = FrontierKeys("places", prefix="test")
 
@@ -193,6 +196,102 @@ def test_scheduler_close_keeps_shared_keys_until_the_last_worker(client, redis_s
     last.close("finished")
     assert client.keys(f"{KEYS.base}:*") == []
 
+
+
+def test_scheduler_sets_aside_undecodable_requests_and_survives_a_redis_outage(
+    client, redis_server, tmp_path
+):
+    class PlacesSpider(Spider):
+        name = "places"
+
+    settings = {"REDIS_URL": redis_server.url, "NETCRAWL_FRONTIER_KEY_PREFIX": "test",
+                "NETCRAWL_WORKER_ID": "reader", "ADDONS": {DistributedAddon: 150}}
+
+    def opened(crawler_settings: dict) -> tuple[DistributedScheduler, Spider]:
+        crawler = get_crawler(PlacesSpider, crawler_settings)
+        spider = PlacesSpider.from_crawler(crawler)
+        scheduler = DistributedScheduler.from_crawler(crawler)
+        scheduler.open(spider)  # its heartbeat timer needs a running loop: see below
+        return scheduler, spider
+
+    async def undecodable() -> None:
+        scheduler, _ = opened(settings)
+        try:
+            queue(client, (b"not a pickled request", 0))
+            assert scheduler.next_request() is None
+            assert client.lrange(KEYS.failed, 0, -1) == [b"not a pickled request"]
+            assert client.zcard(KEYS.inflight("reader")) == 0
+            assert scheduler.stats.get_value("netcrawl/distributed/undecodable") == 1
+        finally:
+            scheduler.close("finished")
+
+    async def outage() -> None:
+        # Redis goes away mid-crawl: counted, logged once, never an exception into the engine.
+        down = RedisServer(tmp_path)
+        scheduler, spider = opened(dict(settings, REDIS_URL=down.url,
+                                        REDIS_PARAMS={"socket_connect_timeout": 1}))
+        down.stop()
+        try:
+            request = Request("https://example.com/page", callback=spider.parse)
+            assert scheduler.enqueue_request(request), "kept locally, not dropped"
+            assert len(scheduler) == 1
+            assert scheduler.has_pending_requests()
+            assert scheduler.next_request() is request
+            assert scheduler.next_request() is None
+            assert not scheduler.has_pending_requests()
+            # A spider callback asking whether a link is on a site of the crawl.
+            seeds = SharedSeeds(scheduler.crawler)
+            assert not seeds.scope.contains("https://pushed-meanwhile.example/")
+            errors = {key for key in scheduler.stats.get_stats()
+                      if key.startswith("netcrawl/distributed/redis_errors/")}
+            assert errors >= {"netcrawl/distributed/redis_errors/enqueue",
+                              "netcrawl/distributed/redis_errors/pop",
+                              "netcrawl/distributed/redis_errors/count",
+                              "netcrawl/distributed/redis_errors/scope_refresh"}
+        finally:
+            scheduler.close("shutdown")
+
+    asyncio.run(undecodable())
+    asyncio.run(outage())
+
+
+def test_a_site_pushed_while_a_worker_runs_passes_its_offsite_filter(client, redis_server):
+    """Scrapy's OffsiteMiddleware reads ``spider.allowed_domains`` on every request."""
+
+    class PlacesSpider(Spider):
+        name = "places"
+
+    settings = {"REDIS_URL": redis_server.url, "NETCRAWL_FRONTIER_KEY_PREFIX": "test",
+                "NETCRAWL_WORKER_ID": "learner", "ADDONS": {DistributedAddon: 150}}
+
+    async def scenario() -> None:
+        crawler = get_crawler(PlacesSpider, settings)
+        spider = crawler.spider = PlacesSpider.from_crawler(crawler)
+        scheduler = DistributedScheduler.from_crawler(crawler)
+        offsite = OffsiteMiddleware.from_crawler(crawler)
+        spider.shared_seeds = SharedSeeds(crawler)
+        scheduler.open(spider)
+        try:
+            # What PlacesSpider.start() does with its own start URL.
+            spider.shared_seeds.start(["https://first.example/"])
+            spider.allowed_domains = spider.shared_seeds.scope.allowed_domains
+            offsite.spider_opened(spider)
+            # Meanwhile: `scrapy frontier push`, and another worker queues a page of it.
+            other = frontier(client, "other")
+            other.add_seeds([encode_seed("https://pushed.example/")])
+            page = Request("https://pushed.example/shop", callback=spider.parse)
+            assert scheduler.queue.push_unseen(page, "fp-pushed")
+            claimed = scheduler.next_request()
+            assert claimed is not None and claimed.url == page.url
+            offsite.process_request(claimed)  # raises IgnoreRequest for an unknown site
+            assert "pushed.example" in spider.allowed_domains
+            assert spider.shared_seeds.scope.contains("https://pushed.example/other")
+            with pytest.raises(IgnoreRequest):
+                offsite.process_request(Request("https://elsewhere.example/"))
+        finally:
+            scheduler.close("shutdown")
+
+    asyncio.run(scenario())
 
 # --- Places exported once across workers ----------------------------------------------
 def test_place_registry_matches_the_local_duplicate_rules(client):

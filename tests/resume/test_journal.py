@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import pytest
@@ -166,3 +167,34 @@ def test_a_page_cut_by_the_kill_counts_only_with_the_items_of_its_refetch(tmp_pa
     final = load_journal(journal.path)
     assert final.runs == 2 and not final.pending
     assert _items(final) == ["first of two", "second of two"]
+
+
+def test_fsync_flushes_a_new_journal_its_directory_entry_and_every_done_record(
+    tmp_path, monkeypatch
+):
+    # What reaches the disk cannot be observed without cutting the power: record which
+    # descriptors os.fsync is given instead (a real one is still called).
+    flushed: list[str] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(descriptor: int) -> None:
+        flushed.append("dir" if os.path.isdir(f"/proc/self/fd/{descriptor}") else "file")
+        real_fsync(descriptor)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    path = tmp_path / "netcrawl.journal"
+    journal = Journal(path, fsync=True)
+    journal.open(load_journal(path), "places")
+    assert flushed == ["file", "dir"], "a new file and its directory entry"
+    journal.request(1, FP_A, b"a")
+    assert flushed == ["file", "dir"], "only finished pages are flushed"
+    journal.done("1.1")
+    assert flushed == ["file", "dir", "file"]
+    journal.close()
+
+    flushed.clear()
+    again = Journal(path, fsync=True)
+    again.open(load_journal(path), "places")
+    assert flushed == [], "an existing journal's entry is on disk already"
+    again.close()
+    assert load_journal(path).done == {"1.1"}

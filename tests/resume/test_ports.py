@@ -53,3 +53,11 @@ def test_an_unreadable_ports_file_is_ignored_with_a_warning(tmp_path, caplog):
     (tmp_path / PORTS_FILE).write_text("{not json")
     assert read_ports(tmp_path) == {}
     assert "Ignoring unreadable" in caplog.text
+
+
+def test_a_ports_file_of_the_wrong_shape_is_ignored_not_a_crash(tmp_path, caplog):
+    (tmp_path / PORTS_FILE).write_text("[8080]")
+    assert read_ports(tmp_path) == {}
+    assert "not a JSON object" in caplog.text
+    (tmp_path / PORTS_FILE).write_text('{"/a": 8080, "/b": true, "/c": 70000, "/d": "80"}')
+    assert read_ports(tmp_path) == {"/a": 8080}
