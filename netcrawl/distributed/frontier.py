@@ -93,7 +93,14 @@ for _, worker in ipairs(redis.call('SMEMBERS', KEYS[2])) do
 end
 if redis.call('ZCARD', KEYS[1]) > 0 then return 0 end
 if redis.call('SCARD', KEYS[4]) ~= tonumber(ARGV[2]) then return 0 end
-return 1
+if ARGV[4] ~= '1' then return 1 end
+local deleted, cursor = 0, '0'
+repeat
+  local reply = redis.call('SCAN', cursor, 'MATCH', ARGV[5], 'COUNT', 500)
+  cursor = reply[1]
+  if #reply[2] > 0 then deleted = deleted + redis.call('UNLINK', unpack(reply[2])) end
+until cursor == '0'
+return 1 + deleted
 """
 
 
@@ -109,6 +116,14 @@ class Progress:
     def finished(self) -> bool:
         """Started (something was enqueued) and nothing left queued or in flight."""
         return self.seen > 0 and self.queued == 0 and self.in_flight == 0
+
+
+@dataclass(frozen=True)
+class Departure:
+    """What leaving the crawl found: the last worker of a complete crawl, keys deleted."""
+
+    last: bool
+    deleted: int = 0
 
 
 @dataclass(frozen=True)
@@ -246,13 +261,20 @@ class Frontier:
                 reaped[worker] = Reaped(max(count, 0), released)
         return reaped
 
-    def deregister(self, known_seeds: int) -> bool:
-        """Leave the crawl; True when this was the last worker of a complete crawl."""
-        return bool(self._deregister(
+    def deregister(self, known_seeds: int, *, clear_if_last: bool = False) -> Departure:
+        """Leave the crawl, saying whether this was the last worker of a complete crawl.
+
+        With ``clear_if_last``, the last worker deletes every key of the crawl in the
+        same script that found it last: a worker joining a moment later then starts a
+        new crawl instead of having its fresh heartbeat and seeds deleted under it.
+        """
+        result = int(self._deregister(
             keys=[self.keys.requests, self.keys.workers, self.keys.heartbeat(self.worker),
                   self.keys.seeds],
-            args=[self.worker, known_seeds, self.keys.base],
+            args=[self.worker, known_seeds, self.keys.base, "1" if clear_if_last else "0",
+                  self.keys.pattern],
         ))
+        return Departure(last=result > 0, deleted=max(0, result - 1))
 
     # --- Requests -----------------------------------------------------------------------
     def enqueue(self, fingerprint: str | None, encoded: bytes, score: float) -> bool:

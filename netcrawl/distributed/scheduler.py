@@ -179,7 +179,8 @@ class DistributedScheduler(RedisScheduler):
             # Every item went through the pipelines (the scraper closed first) and the feeds
             # are stored right after: this run's places stay claimed for good.
             self.frontier.places.finalise()
-            last = self.frontier.deregister(self._seeds_known())
+            clear = reason == "finished" and self.clear_on_finish
+            departure = self.frontier.deregister(self._seeds_known(), clear_if_last=clear)
         except redis.RedisError as error:
             logger.error("Could not leave the shared frontier cleanly: %s (other workers will "
                          "requeue this worker's requests when its heartbeat expires)", error)
@@ -187,16 +188,10 @@ class DistributedScheduler(RedisScheduler):
         if self._local:
             self._inc("local_requests_lost", len(self._local))
             logger.warning("%d unshareable request(s) were not crawled", len(self._local))
-        if last and reason == "finished" and self.clear_on_finish:
-            try:
-                deleted = self.frontier.clear()
-            except redis.RedisError as error:
-                logger.error("Could not clear the finished crawl's keys: %s (`scrapy frontier "
-                             "clear %s` deletes them)", error, self.frontier.keys.spider)
-                return
+        if departure.last and clear:
             logger.info("Last worker of the finished crawl: cleared the shared frontier "
-                        "(%d keys; NETCRAWL_FRONTIER_CLEAR_ON_FINISH)", deleted)
-        elif last and reason == "finished":
+                        "(%d keys; NETCRAWL_FRONTIER_CLEAR_ON_FINISH)", departure.deleted)
+        elif departure.last and reason == "finished":
             logger.info("Last worker of the finished crawl; the shared frontier is kept "
                         "(`scrapy frontier clear %s` deletes it)", self.frontier.keys.spider)
 

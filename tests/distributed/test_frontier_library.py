@@ -23,7 +23,7 @@ from netcrawl.distributed import places as places_module
 from netcrawl.distributed.addon import DistributedAddon
 from netcrawl.distributed.connection import FrontierUnavailable, frontier_client, masked_url
 from netcrawl.distributed.dupefilter import SharedDupeFilter
-from netcrawl.distributed.frontier import Frontier, Reaped
+from netcrawl.distributed.frontier import Departure, Frontier, Reaped
 from netcrawl.distributed.keys import FrontierKeys
 from netcrawl.distributed.places import SharedPlaceRegistry
 from netcrawl.distributed.scheduler import DistributedScheduler
@@ -123,11 +123,17 @@ def test_progress_and_last_worker_detection(client):
     assert not a.progress().finished  # in flight at b
     b.acknowledge([b"r"])
     assert a.progress().finished
-    assert a.deregister(known_seeds=0) is False  # b is alive
+    assert a.deregister(known_seeds=0, clear_if_last=True).last is False  # b is alive
     assert client.exists(KEYS.dupefilter)  # leaving never deletes shared state
-    assert b.deregister(known_seeds=1) is False  # a seed it never saw: not complete
+    assert b.deregister(known_seeds=1).last is False  # a seed it never saw: not complete
     client.sadd(KEYS.workers, "b")
-    assert b.deregister(known_seeds=0) is True
+    assert b.deregister(known_seeds=0) == Departure(last=True, deleted=0)
+    assert client.exists(KEYS.dupefilter)  # not asked to clear: kept
+    client.sadd(KEYS.workers, "b")
+    client.set("other:places:requests", "kept")  # another crawl's key
+    departure = b.deregister(known_seeds=0, clear_if_last=True)
+    assert departure.last and departure.deleted >= 2  # dupefilter, done counts...
+    assert client.keys(f"{KEYS.base}:*") == [] and client.get("other:places:requests")
 
 
 def test_clear_deletes_only_this_crawl(client):
