@@ -20,7 +20,7 @@ only where the site needs it::
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 
 from scrapy import Request, Spider, signals
@@ -52,6 +52,7 @@ from netcrawl.distributed.seeds import SharedSeeds
 from netcrawl.extraction import ExtractionResult, extract_places
 from netcrawl.incremental.conditional import NOT_MODIFIED
 from netcrawl.items import PLACE_FIELDS, Place
+from netcrawl.middlewares.robotstxt import RobotsTxtMiddleware
 from netcrawl.rendering import RENDER_META_KEY, RenderModeError, parse_render_mode
 from netcrawl.resume.ports import serve_directory
 from netcrawl.serving import StaticFileServer
@@ -67,6 +68,10 @@ EndpointFinder = Callable[[TextResponse], Iterable[str]]
 # (about -1..4), so start URLs and discovery files always go first.
 START_PRIORITY = 100
 DISCOVERY_PRIORITY = 50
+#: Meta key of a site's ``/sitemap.xml`` probe when robots.txt is fetched by
+#: RobotsTxtMiddleware: the site root whose ``Sitemap:`` lines the probe's
+#: callback or errback requests (see PlacesSpider.start_requests_for).
+ROBOTS_SITE_META_KEY = "netcrawl_robots_site"
 _PLACE_FIELDS = frozenset(PLACE_FIELDS)
 
 
@@ -178,17 +183,26 @@ class PlacesSpider(Spider):
             yield request
 
     def start_requests_for(self, urls: list[str]) -> Iterator[Request]:
-        """robots.txt and sitemap probes of the start URLs' sites, then the start URLs."""
+        """robots.txt and sitemap probes of the start URLs' sites, then the start URLs.
+
+        With ``ROBOTSTXT_OBEY`` (netcrawl's RobotsTxtMiddleware enabled) robots.txt
+        is not requested here: the middleware downloads it before the site's first
+        request, and the ``/sitemap.xml`` probe's callback or errback reads its
+        ``Sitemap:`` lines from that download (:meth:`shared_robots_sitemaps`).
+        The probe carries this because, unlike a wait in ``start()``, it is an
+        ordinary request: journaled and resumed, replayed by incremental
+        re-crawls, skipped when a finished job runs again, and also made for the
+        seeds a distributed crawl learns after its start.
+        """
         if self.read_sitemaps:
+            shared = RobotsTxtMiddleware.for_crawler(self.crawler) is not None
             for root in dict.fromkeys(site_root(url) for url in urls):
-                yield Request(
-                    root + "robots.txt",
-                    callback=self.parse_robots,
-                    errback=self.on_error,
-                    priority=DISCOVERY_PRIORITY,
-                    meta={"dont_obey_robotstxt": True, "netcrawl_probe": True},
-                )
-                yield self._sitemap_request(default_sitemap_url(root), probe=True)
+                if not shared:
+                    yield self._robots_request(root)
+                probe = self._sitemap_request(default_sitemap_url(root), probe=True)
+                if shared:
+                    probe.meta[ROBOTS_SITE_META_KEY] = root
+                yield probe
         for url in urls:
             if looks_like_sitemap(url):
                 yield self._sitemap_request(url)
@@ -223,22 +237,77 @@ class PlacesSpider(Spider):
         self._servers.clear()
 
     # --- robots.txt and sitemaps -------------------------------------------------------
+    def _robots_request(self, root: str) -> Request:
+        """The spider's own robots.txt request (when no RobotsTxtMiddleware fetches it)."""
+        return Request(
+            root + "robots.txt",
+            callback=self.parse_robots,
+            errback=self.on_error,
+            priority=DISCOVERY_PRIORITY,
+            meta={"dont_obey_robotstxt": True, "netcrawl_probe": True},
+        )
+
     def parse_robots(self, response: Response) -> Iterator[Request]:
-        """Request the on-site sitemaps a robots.txt announces."""
+        """Request the on-site sitemaps a robots.txt announces (the spider's own request)."""
         if response.status == NOT_MODIFIED:
             return
-        for url in sitemap_urls_from_robots(response.body, response.url):
+        yield from self._robots_sitemap_requests(
+            sitemap_urls_from_robots(response.body, response.url), response.url
+        )
+
+    def shared_robots_sitemaps(self, meta: Mapping[str, Any]) -> Iterator[Request]:
+        """The sitemaps of the robots.txt RobotsTxtMiddleware fetched for a probe's site.
+
+        Called with the meta of the ``/sitemap.xml`` probe once it has an answer
+        (response or failure): by then the middleware has fetched the site's
+        robots.txt, so its outcome is known. If it is not (the probe failed
+        before reaching the middleware), robots.txt is requested by the spider
+        itself rather than its sitemaps lost.
+        """
+        root = meta.get(ROBOTS_SITE_META_KEY)
+        shared = RobotsTxtMiddleware.for_crawler(self.crawler)
+        if root is None or shared is None:
+            return
+        robots = shared.outcome(root)
+        if robots is None:
+            logger.debug("robots.txt of %s not fetched by the middleware; requesting it", root)
+            yield self._robots_request(root)
+        elif robots.ok:
+            yield from self._robots_sitemap_requests(robots.sitemaps, robots.url)
+        elif robots.status is not None:
+            # Reported as on_error reports the spider's own robots.txt request.
+            self._inc(f"response/http_{robots.status}")
+            logger.debug("HTTP %s for %s", robots.status, robots.url)
+        # No status: unreachable, already a counted WARNING of the middleware.
+
+    def _robots_sitemap_requests(self, urls: Iterable[str], robots_url: str) -> Iterator[Request]:
+        for url in urls:
             self._inc("sitemaps/from_robots")
             if self.scope.contains(url):
                 yield self._sitemap_request(url)
             else:
                 self._inc("sitemaps/offsite")
-                logger.info("Skipping off-site sitemap %s listed in %s", url, response.url)
+                logger.info("Skipping off-site sitemap %s listed in %s", url, robots_url)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
-        """Follow a sitemap index's sitemaps, or request a sitemap's pages."""
+        """Follow a sitemap index's sitemaps, or request a sitemap's pages.
+
+        Not a generator itself: on a 304 its work must happen in the call, since
+        netcrawl.incremental replaces a 304's output with the stored one without
+        iterating it. That stored output has the robots.txt sitemaps of the
+        previous crawl (or none, if recorded when the spider still requested
+        robots.txt itself), so the current ones go straight to the engine
+        (``engine.crawl``, as the distributed scheduler does for late seeds);
+        those also in the stored output are dropped as duplicates.
+        """
         if response.status == NOT_MODIFIED:
-            return
+            for request in self.shared_robots_sitemaps(response.meta):
+                self.crawler.engine.crawl(request)
+            return iter(())
+        return self._read_sitemap(response)
+
+    def _read_sitemap(self, response: Response) -> Iterator[Request]:
+        yield from self.shared_robots_sitemaps(response.meta)
         probe = response.meta.get("netcrawl_probe", False)
         try:
             content = read_sitemap(response.body, response.url, self._max_sitemap_size)
@@ -391,9 +460,14 @@ class PlacesSpider(Spider):
         return item
 
     # --- Failures ------------------------------------------------------------------------
-    def on_error(self, failure: Failure) -> None:
-        """Count a failed download; only unexpected network failures reach WARNING."""
+    def on_error(self, failure: Failure) -> Iterator[Request]:
+        """Count a failed download; only unexpected network failures reach WARNING.
+
+        A failed ``/sitemap.xml`` probe (usually a 404) still yields the sitemaps
+        of its site's robots.txt (:meth:`shared_robots_sitemaps`).
+        """
         request = failure.request
+        yield from self.shared_robots_sitemaps(request.meta)
         url = request.url
         if failure.check(HttpError):
             status = failure.value.response.status

@@ -28,8 +28,8 @@ from crawl_site_builder import (
 from netcrawl.serving import StaticFileServer
 
 # Paths every crawl of the generated site must fetch with a 200, and nothing else
-# (besides /sitemap.xml, a 404 probe). robots.txt is fetched twice: by Scrapy's
-# RobotsTxtMiddleware (rules) and by the spider (Sitemap: lines).
+# (besides /sitemap.xml, a 404 probe). robots.txt is fetched once: by netcrawl's
+# RobotsTxtMiddleware, whose download gives both the rules and the spider's Sitemap: lines.
 EXPECTED_PAGES = {
     "/",
     "/robots.txt",
@@ -112,7 +112,7 @@ def test_fetches_exactly_the_on_site_allowed_pages(crawl_of_test_site):
     paths = {url[len(base) - 1 :] for url in crawled}
     assert paths == EXPECTED_PAGES | {"/sitemap.xml"}
     assert crawled[base + "sitemap.xml"] == [404]
-    assert crawled[base + "robots.txt"] == [200, 200]
+    assert crawled[base + "robots.txt"] == [200]
     # Disallowed (in a link and in the sitemap), off-site, assets, beyond DEPTH_LIMIT:
     for path in ("/private/secret.html", "/private/hidden-store.html"):
         assert f"Forbidden by robots.txt: <GET {base}{path[1:]}>" in log
@@ -246,6 +246,48 @@ def test_local_directory_start_url_is_served_over_http(tmp_path, form):
     paths = {"/" + url.split("/", 3)[3] for url in crawled}
     assert {"/", "/robots.txt", "/sitemap.xml", "/stores/a.html", "/stores/b.html"} <= paths
     assert "/private/x.html" not in paths
+    assert sorted(i["name"] for i in items) == ["Store Graz", "Store Linz"]
+
+
+def test_robots_txt_is_fetched_once_per_site(tmp_path, test_site, serve_dir):
+    """Two sites: the generated one, and one without robots.txt (a 404, counted)."""
+    base, _ = test_site
+    second_root = tmp_path / "second"
+    _write_local_site(second_root)
+    (second_root / "robots.txt").unlink()
+    second = serve_dir(second_root)
+    log, items = _crawl(
+        "-a", f"start_urls={base},{second}", output=tmp_path / "out.jsonl"
+    )
+    _assert_clean_log(log)
+    crawled = crawled_urls(log)
+    assert crawled[base + "robots.txt"] == [200]
+    assert crawled[second + "robots.txt"] == [404]
+    assert base + "only-in-sitemap.html" in crawled  # through robots.txt's sitemap index
+    assert second + "private/x.html" in crawled  # no robots.txt: nothing disallowed
+    stats = crawl_stats(log)
+    assert stats["robotstxt/request_count"] == 2
+    assert stats["netcrawl/sitemaps/from_robots"] == 1
+    # base's /sitemap.xml probe and second's robots.txt, as when the spider fetched it.
+    assert stats["netcrawl/response/http_404"] == 2
+    assert {"Store Graz", "Store Linz"} <= {item["name"] for item in items}
+
+
+def test_without_robotstxt_obey_the_spider_fetches_robots_txt_for_its_sitemaps(tmp_path):
+    site = tmp_path / "site"
+    _write_local_site(site)
+    log, items = _crawl(
+        "-a", f"start_urls={site.as_uri()}", "-s", "ROBOTSTXT_OBEY=False",
+        output=tmp_path / "out.jsonl",
+    )
+    _assert_clean_log(log)
+    crawled = crawled_urls(log)
+    (robots,) = [url for url in crawled if url.endswith("/robots.txt")]
+    assert crawled[robots] == [200]
+    assert any(url.endswith("/private/x.html") for url in crawled)  # not obeyed
+    stats = crawl_stats(log)
+    assert stats["netcrawl/sitemaps/from_robots"] == 1
+    assert "robotstxt/request_count" not in stats
     assert sorted(i["name"] for i in items) == ["Store Graz", "Store Linz"]
 
 

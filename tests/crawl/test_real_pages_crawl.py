@@ -118,9 +118,12 @@ def test_unreachable_host_is_a_counted_warning_not_an_error(tmp_path):
     robots = [w for w in warnings if f"robots.txt unreachable at http://127.0.0.1:{port}" in w]
     assert len(robots) == 1, warnings
     assert any("response/download_error" in w and start in w for w in warnings), warnings
+    # Tried once, by the middleware: the spider does not request robots.txt itself.
+    assert not [w for w in warnings if "download_error" in w and "robots.txt" in w], warnings
     stats = _stats(log)
     assert stats.get("netcrawl/robotstxt/unreachable") == 1, stats
-    # The start URL, and the spider's own robots.txt and sitemap probes of the host.
+    # The start URL and the sitemap probe of the host (robots.txt is the middleware's
+    # counted WARNING above, fetched once: the spider reads its sitemaps from it).
     assert stats.get("netcrawl/response/download_error", 0) >= 1, stats
 
 

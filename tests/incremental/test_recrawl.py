@@ -39,8 +39,10 @@ STORES = ["s1", "s2", "s3", "s4", "s5", "s6"]
 #: Store-locator API records: page 1 of the API, then page 2 (its "next" link).
 API_PAGES = ([("CL-1", "Copperleaf Kiosk Alexanderplatz"), ("CL-2", "Copperleaf Kiosk Zoo")],
              [("CL-3", "Copperleaf Kiosk Ostkreuz")])
-#: robots, sitemap, news, index, about, stores/, finder, the two API pages, the store pages.
-PAGES = 9 + len(STORES)
+#: sitemap, news, index, about, stores/, finder, the two API pages, the store pages.
+#: (robots.txt is not one: RobotsTxtMiddleware fetches it, in full, for the rules and
+#: the spider's Sitemap: lines alike.)
+PAGES = 8 + len(STORES)
 #: The JSON-LD stores (store pages, head office, pop-up) and the API's kiosks.
 PLACES = len(STORES) + 2 + sum(map(len, API_PAGES))
 _WORDS = ("coffee", "bakery", "branch", "opening", "hours", "street", "square", "market",
@@ -241,8 +243,9 @@ def test_pages_reachable_only_through_304_pages_are_still_crawled(second: CrawlR
     # The API's second page only through its first, and that only through finder.html.
     assert "Copperleaf Kiosk Ostkreuz" in names(second)
     assert second.stat("netcrawl/incremental/reused_requests") >= len(STORES) + 4
-    # Every page once, plus robots.txt fetched unconditionally for ROBOTSTXT_OBEY.
+    # Every page once, plus robots.txt fetched unconditionally, once, for ROBOTSTXT_OBEY.
     assert second.stat("response_received_count") == PAGES + 1
+    assert second.stat("robotstxt/request_count") == 1
 
 
 def test_unchanged_site_costs_few_bytes(first: CrawlResult, second: CrawlResult) -> None:
