@@ -184,10 +184,11 @@ class RenderingMiddleware:
                 self._warn_once(f"invalid_meta/{explicit}", f"{exc} ({request.url}); fetched plain")
                 self.stats.inc_value("netcrawl/render/invalid")
                 return request
-        elif self.is_page_request(request, spider):
-            mode = self.spider_mode(spider)
         else:
-            return request
+            # The spider's mode first: in a crawl that renders nothing, no URL is parsed.
+            mode = self.spider_mode(spider)
+            if not mode.is_renderer or not self.is_page_request(request, spider):
+                return request
         if mode.is_renderer:
             return self.render(request, mode)
         return request
@@ -217,8 +218,13 @@ class RenderingMiddleware:
         places = 0
         data_requests = 0
         kept_page = False
-        # Requests from a data response (an API's next page) are data too: plain.
-        from_data = not rendered_by and self._is_data_response(response)
+        # Requests from a data response (an API's next page) are data too: plain. Only a
+        # spider that renders its pages needs to know (else apply() keeps them plain anyway).
+        from_data = (
+            not rendered_by
+            and self.spider_mode(spider).is_renderer
+            and self._is_data_response(response)
+        )
         try:
             async for entry in result:
                 if isinstance(entry, Request):
@@ -276,10 +282,10 @@ class RenderingMiddleware:
                 mode = parse_render_mode(explicit)
             except RenderModeError:
                 return None
-        elif self.is_page_request(request, spider):
-            mode = self.spider_mode(spider)
         else:
-            return None
+            mode = self.spider_mode(spider)
+            if mode is not RenderMode.AUTO or not self.is_page_request(request, spider):
+                return None
         if mode is not RenderMode.AUTO or not self._is_html_page(response):
             return None
         renderer = self.auto_renderer()

@@ -6,9 +6,9 @@ No browser runs here: these are the decisions taken before one would.
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
 
 import pytest
+from rendering_site import SITE
 from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.settings import Settings
@@ -19,7 +19,6 @@ from netcrawl.rendering import RENDERED_META_KEY, RenderMode, RenderModeError, p
 from netcrawl.rendering.browser import browser_configured, to_browser_request
 from netcrawl.rendering.detection import script_built_reason
 
-SITE = Path(__file__).parent / "site"
 TEXT = "<p>" + "Fresh bread and coffee every morning from seven. " * 10 + "</p>"
 
 

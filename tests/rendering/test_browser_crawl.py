@@ -39,11 +39,8 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def site_url():
     """The site served on 127.0.0.1 (one server for the module's crawls)."""
-    server = StaticFileServer(SITE).start()
-    try:
+    with StaticFileServer(SITE) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 @dataclass

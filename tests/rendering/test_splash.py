@@ -274,11 +274,8 @@ def test_places_spider_auto_mode_renders_the_script_built_page_with_splash(
 @pytest.fixture(scope="module")
 def site_url():
     """tests/rendering/site/ on 127.0.0.1 (one server for the module's crawls)."""
-    server = StaticFileServer(SITE).start()
-    try:
+    with StaticFileServer(SITE) as server:
         yield server.url
-    finally:
-        server.stop()
 
 
 def names(places: list[dict]) -> list[str]:
