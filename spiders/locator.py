@@ -22,10 +22,10 @@ uses as well (see docs/store-locators.md for its wiring).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from typing import Any, ClassVar
+from weakref import WeakKeyDictionary
 
 import jmespath
 from scrapy import Request
@@ -34,14 +34,14 @@ from scrapy.http import Response, TextResponse
 
 from netcrawl.extraction import ExtractionResult, extract_places
 from netcrawl.extraction.api import (
+    ApiBody,
     extract_api_places,
     extract_embedded_places,
     find_endpoints,
     find_next_pages,
 )
-from netcrawl.extraction.api.json_api import INVALID_JSON
 from netcrawl.extraction.api.records import place_from_record, unique_places
-from netcrawl.extraction.api.sniff import Format, decode, sniff, strip_json_wrappers
+from netcrawl.extraction.api.sniff import Format
 from netcrawl.extraction.text import extract_text_places
 from netcrawl.items import Place
 from spiders.base import EndpointFinder, Extractor, PlacesSpider
@@ -49,33 +49,49 @@ from spiders.base import EndpointFinder, Extractor, PlacesSpider
 logger = logging.getLogger(__name__)
 
 
+#: Each live API response's body, read once and shared by the readers of its places and
+#: of its next pages (an entry goes with its response).
+_API_BODIES: WeakKeyDictionary[Response, ApiBody] = WeakKeyDictionary()
+
+
 def _content_type(response: Response) -> str | None:
     raw = response.headers.get(b"Content-Type")
     return raw.decode("latin-1") if raw else None
 
 
+def _api_body(response: Response) -> ApiBody:
+    """The response's :class:`ApiBody`: decoded, sniffed and JSON-parsed once per response."""
+    body = _API_BODIES.get(response)
+    if body is None:
+        body = _API_BODIES[response] = ApiBody(response.body, _content_type(response))
+    return body
+
+
+def _first_with_places(response: TextResponse, *extractors: Extractor) -> ExtractionResult:
+    """The places of the first extractor that finds any (later ones do not run, so one
+    store is not read twice), with the problems of every extractor that ran."""
+    problems: list[str] = []
+    for extractor in extractors:
+        result = extractor(response)
+        problems += result.problems
+        if result.places:
+            return ExtractionResult(result.places, problems)
+    return ExtractionResult([], problems)
+
+
 def extract_markup_places(response: TextResponse) -> ExtractionResult:
-    """Markup (JSON-LD, microdata, ...), else data embedded in scripts: the second only
-    runs when the first found nothing, so one store is not read twice."""
-    markup = extract_places(response)
-    if markup.places:
-        return markup
-    embedded = extract_embedded_places(response)
-    return ExtractionResult(embedded.places, markup.problems + embedded.problems)
+    """Markup (JSON-LD, microdata, ...), else data embedded in scripts."""
+    return _first_with_places(response, extract_places, extract_embedded_places)
 
 
 def extract_page_places(response: TextResponse) -> ExtractionResult:
     """:func:`extract_markup_places`, then page text when neither found a place."""
-    found = extract_markup_places(response)
-    if found.places:
-        return found
-    text = extract_text_places(response)
-    return ExtractionResult(text.places, found.problems + text.problems)
+    return _first_with_places(response, extract_markup_places, extract_text_places)
 
 
 def extract_response_api_places(response: TextResponse) -> ExtractionResult:
     """Places in a store-locator API response (any supported format)."""
-    return extract_api_places(response.body, response.url, _content_type(response))
+    return extract_api_places(_api_body(response), response.url)
 
 
 def find_response_endpoints(response: TextResponse) -> list[str]:
@@ -87,8 +103,7 @@ def find_response_next_pages(response: Response) -> list[str]:
     """Next-page URLs of a paginated API response (body links and ``Link`` header)."""
     link = response.headers.get(b"Link")
     return find_next_pages(
-        response.body, response.url, _content_type(response),
-        link.decode("latin-1") if link else None,
+        _api_body(response), response.url, link_header=link.decode("latin-1") if link else None
     )
 
 
@@ -146,14 +161,12 @@ class LocatorSpider(PlacesSpider):
         """The automatic reading, or the spider's records path and field map on JSON."""
         if self.api_records_path is None and not self.field_map:
             return extract_response_api_places(response)
-        content_type = _content_type(response)
-        text = decode(response.body, content_type)
-        if sniff(text, content_type) != Format.JSON:
+        body = _api_body(response)
+        if body.kind != Format.JSON:
             return extract_response_api_places(response)
-        try:
-            document = json.loads(strip_json_wrappers(text))
-        except ValueError:
-            return ExtractionResult([], [INVALID_JSON])
+        document, problems = body.json
+        if problems:
+            return ExtractionResult([], problems)
         records = self._records_path.search(document)
         if isinstance(records, dict):
             records = [records]

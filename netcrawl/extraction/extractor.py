@@ -17,7 +17,7 @@ from .merge import assign_refs, merge_places
 from .microdata import microdata_nodes
 from .microformats import microformat_places
 from .opengraph import opengraph_places
-from .page import ParsedPage
+from .page import SYNTAX_PROBES, ParsedPage
 from .rdfa import rdfa_nodes
 from .schemaorg import NodeContext, places_from_nodes
 
@@ -47,25 +47,25 @@ def _opengraph(page: ParsedPage, problems: list[str]) -> list[dict]:
     return opengraph_places(page.og_metas, page.base_url, problems)
 
 
-#: (syntax, presence probe, reader) in the order their values win when merging.
-_READERS = (
-    ("jsonld", "jsonld_scripts", _jsonld),
-    ("microdata", "itemscopes", _microdata),
-    ("rdfa", "rdfa_typed", _rdfa),
-    ("microformats", "microformat_candidates", _microformats),
-    ("opengraph", "og_metas", _opengraph),
-)
+#: Each syntax's reader; they run in :data:`.page.SYNTAX_PROBES` order.
+_READERS = {
+    "jsonld": _jsonld,
+    "microdata": _microdata,
+    "rdfa": _rdfa,
+    "microformats": _microformats,
+    "opengraph": _opengraph,
+}
 
 
 def extract_from_parsed(page: ParsedPage) -> ExtractionResult:
     """All places of ``page``, one record per place, in syntax then page order."""
     problems: list[str] = []
     places: list[dict] = []
-    for syntax, probe, reader in _READERS:
+    for syntax, probe in SYNTAX_PROBES:
         if not getattr(page, probe):
             continue
         try:
-            places += reader(page, problems)
+            places += _READERS[syntax](page, problems)
         except (RecursionError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
             # One WARNING line per page (the crawl's log stays free of tracebacks);
             # the traceback itself at DEBUG for whoever investigates the markup.

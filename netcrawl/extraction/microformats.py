@@ -21,6 +21,15 @@ from .values import absolute_url, clean_text
 
 _V2_ROOTS = frozenset({"h-card", "h-adr", "h-geo"})
 _V1_ROOTS = {"vcard": "h-card", "adr": "h-adr", "geo": "h-geo"}
+#: Classic adr properties, of a vcard's address as of a standalone adr.
+_V1_ADR_PROPERTIES = {
+    "street-address": "p-street-address",
+    "extended-address": "p-extended-address",
+    "locality": "p-locality",
+    "region": "p-region",
+    "postal-code": "p-postal-code",
+    "country-name": "p-country-name",
+}
 _V1_PROPERTIES = {
     "h-card": {
         "fn": "p-name",
@@ -38,23 +47,13 @@ _V1_PROPERTIES = {
         "nickname": "p-nickname",
         "bday": "dt-bday",
         "label": "p-label",
-        "street-address": "p-street-address",
-        "extended-address": "p-extended-address",
-        "locality": "p-locality",
-        "region": "p-region",
-        "postal-code": "p-postal-code",
-        "country-name": "p-country-name",
+        **_V1_ADR_PROPERTIES,
         "latitude": "p-latitude",
         "longitude": "p-longitude",
         "category": "p-category",
     },
     "h-adr": {
-        "street-address": "p-street-address",
-        "extended-address": "p-extended-address",
-        "locality": "p-locality",
-        "region": "p-region",
-        "postal-code": "p-postal-code",
-        "country-name": "p-country-name",
+        **_V1_ADR_PROPERTIES,
         "geo": "p-geo",
         "latitude": "p-latitude",
         "longitude": "p-longitude",

@@ -34,6 +34,16 @@ _XP_OG_META = etree.XPath(
 )
 _XP_BASE = etree.XPath("//base/@href")
 
+#: (syntax, the :class:`ParsedPage` probe that finds its markup), in the order
+#: their values win when merging.
+SYNTAX_PROBES = (
+    ("jsonld", "jsonld_scripts"),
+    ("microdata", "itemscopes"),
+    ("rdfa", "rdfa_typed"),
+    ("microformats", "microformat_candidates"),
+    ("opengraph", "og_metas"),
+)
+
 
 @dataclass
 class ParsedPage:
@@ -65,18 +75,7 @@ class ParsedPage:
 
     def syntaxes(self) -> list[str]:
         """Names of the syntaxes whose markup is present on the page."""
-        found = []
-        if self.jsonld_scripts:
-            found.append("jsonld")
-        if self.itemscopes:
-            found.append("microdata")
-        if self.rdfa_typed:
-            found.append("rdfa")
-        if self.microformat_candidates:
-            found.append("microformats")
-        if self.og_metas:
-            found.append("opengraph")
-        return found
+        return [syntax for syntax, probe in SYNTAX_PROBES if getattr(self, probe)]
 
 
 def _root_of_text(text: str) -> etree._Element:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from netcrawl.extraction.api import find_next_pages
+from netcrawl.extraction.api import ApiBody, extract_api_places, find_next_pages
+from netcrawl.extraction.api import body as api_body
 
 URL = "https://shop.example/api/stores?page=2&limit=50"
 
@@ -74,3 +75,24 @@ def test_link_header():
 def test_not_json_gives_nothing():
     assert find_next_pages("<stores/>", URL, "text/xml") == []
     assert find_next_pages("{broken", URL, "application/json") == []
+
+
+def test_places_and_next_pages_share_one_parse_of_the_body(monkeypatch):
+    """A spider reads an API response for its places and its next page: JSON parsed once."""
+    calls = []
+    real_parse_json = api_body.parse_json
+
+    def counting_parse_json(text):
+        calls.append(text)
+        return real_parse_json(text)
+
+    monkeypatch.setattr(api_body, "parse_json", counting_parse_json)
+    document = {
+        "stores": [{"id": "7", "name": "Leeds", "lat": 53.8, "lng": -1.55, "city": "Leeds"}],
+        "links": {"next": "/api/stores?page=3&limit=50"},
+    }
+    shared = ApiBody(json.dumps(document).encode(), "application/json; charset=utf-8")
+    (place,) = extract_api_places(shared, URL).places
+    assert (place["name"], place["lat"], place["lon"]) == ("Leeds", 53.8, -1.55)
+    assert find_next_pages(shared, URL) == ["https://shop.example/api/stores?page=3&limit=50"]
+    assert len(calls) == 1

@@ -44,6 +44,15 @@ def _crawl(start: str, output: Path, *settings: str) -> tuple[int, str, list[dic
     return result.returncode, result.stderr, items
 
 
+def _crawl_finding_nothing(start: str, output: Path, *settings: str) -> str:
+    """The log of a crawl that must end cleanly (status 0, no ERROR) with no item."""
+    code, log, items = _crawl(start, output, *settings)
+    assert code == 0, log[-4000:]
+    assert not _error_lines(log), _error_lines(log)
+    assert items == []
+    return log
+
+
 def _error_lines(log: str) -> list[str]:
     return [line for line in log.splitlines() if " ERROR:" in line or "Traceback" in line]
 
@@ -107,13 +116,10 @@ def test_unreachable_host_is_a_counted_warning_not_an_error(tmp_path):
     port = _closed_port()
     start = f"http://127.0.0.1:{port}/stores/"
 
-    code, log, items = _crawl(
+    log = _crawl_finding_nothing(
         start, tmp_path / "out.jsonl", "-s", "RETRY_TIMES=1", "-s", "DOWNLOAD_TIMEOUT=5"
     )
 
-    assert code == 0, log[-4000:]
-    assert not _error_lines(log), _error_lines(log)
-    assert items == []
     warnings = [line for line in log.splitlines() if " WARNING:" in line]
     robots = [w for w in warnings if f"robots.txt unreachable at http://127.0.0.1:{port}" in w]
     assert len(robots) == 1, warnings
@@ -135,13 +141,10 @@ def test_silent_host_times_out_with_warnings_only(tmp_path):
         port = silent.getsockname()[1]
         start = f"http://127.0.0.1:{port}/"
 
-        code, log, items = _crawl(
+        log = _crawl_finding_nothing(
             start, tmp_path / "out.jsonl", "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=2"
         )
 
-    assert code == 0, log[-4000:]
-    assert not _error_lines(log), _error_lines(log)
-    assert items == []
     robots = [
         line
         for line in log.splitlines()

@@ -19,15 +19,17 @@ import io
 import zipfile
 
 from netcrawl.extraction import ExtractionResult
+from netcrawl.extraction.api.body import ApiBody
 from netcrawl.extraction.api.endpoints import extract_embedded_places, find_endpoints
-from netcrawl.extraction.api.json_api import parse_json, parse_ndjson
+from netcrawl.extraction.api.json_api import parse_ndjson
 from netcrawl.extraction.api.kml import INVALID_KML, kml_places
 from netcrawl.extraction.api.pagination import find_next_pages
 from netcrawl.extraction.api.records import iter_places, unique_places
-from netcrawl.extraction.api.sniff import Format, decode, sniff
+from netcrawl.extraction.api.sniff import Format, decode
 from netcrawl.extraction.api.xml_api import element_to_tree, local_name, parse_xml
 
 __all__ = [
+    "ApiBody",
     "extract_api_places",
     "extract_embedded_places",
     "find_endpoints",
@@ -53,23 +55,25 @@ def _kmz_document(body: bytes) -> str | None:
         return None
 
 
-def extract_api_places(body: bytes | str, url: str,
+def extract_api_places(body: bytes | str | ApiBody, url: str,
                        content_type: str | None = None) -> ExtractionResult:
     """Places in a store-locator response, whatever its format and nesting.
 
     ``content_type`` (the response's header) is a hint; the body is sniffed.
-    Identical records within the response are kept once.
+    ``body`` may be an :class:`ApiBody` shared with :func:`find_next_pages`
+    (then ``content_type`` is its own). Identical records within the response
+    are kept once.
     """
-    if isinstance(body, bytes) and body[:4] == b"PK\x03\x04":
-        text = _kmz_document(body)
+    data = body if isinstance(body, ApiBody) else ApiBody(body, content_type)
+    if isinstance(data.raw, bytes) and data.raw[:4] == b"PK\x03\x04":
+        text = _kmz_document(data.raw)
         if text is None:
             return ExtractionResult([], [INVALID_KMZ])
-        content_type = "application/vnd.google-earth.kml+xml"
-    else:
-        text = decode(body, content_type)
-    kind = sniff(text, content_type)
+        data = ApiBody(text, "application/vnd.google-earth.kml+xml")
+    kind = data.kind
+    text = data.text
     if kind == Format.JSON:
-        document, problems = parse_json(text)
+        document, problems = data.json
         if problems:
             return ExtractionResult([], problems)
         return ExtractionResult(unique_places(iter_places(document, url)), [])

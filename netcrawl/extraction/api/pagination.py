@@ -15,8 +15,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from netcrawl.extraction.api.json_api import parse_json
-from netcrawl.extraction.api.sniff import Format, decode, sniff
+from netcrawl.extraction.api.body import ApiBody
+from netcrawl.extraction.api.sniff import Format
 from netcrawl.extraction.api.vocabulary import normalise_key
 
 _NEXT_KEYS = frozenset(
@@ -92,15 +92,19 @@ def _stepped_page(url: str, page_count: int) -> str | None:
     return None
 
 
-def find_next_pages(body: bytes | str, url: str, content_type: str | None = None,
+def find_next_pages(body: bytes | str | ApiBody, url: str, content_type: str | None = None,
                     link_header: str | None = None) -> list[str]:
-    """Absolute URLs of the next page(s) of an API response (empty on the last page)."""
+    """Absolute URLs of the next page(s) of an API response (empty on the last page).
+
+    ``body`` may be an :class:`ApiBody` already read for the response's places
+    (then ``content_type`` is its own).
+    """
     found: list[str] = []
     if link_header:
         found.extend(match.group(1) for match in _LINK_NEXT.finditer(link_header))
-    text = decode(body, content_type)
-    if sniff(text, content_type) == Format.JSON:
-        document, problems = parse_json(text)
+    data = body if isinstance(body, ApiBody) else ApiBody(body, content_type)
+    if data.kind == Format.JSON:
+        document, problems = data.json
         if not problems:
             found.extend(_next_in(document))
             if not found and (count := _page_count(document)):

@@ -36,9 +36,8 @@ from netcrawl.extraction.page import load_html
 from netcrawl.extraction.text.address_patterns import AU_STATES, TextAddress, find_addresses
 from netcrawl.extraction.text.maps import MapHint, map_hints
 from netcrawl.extraction.text.page_kind import (
+    contact_and_place_page,
     is_article,
-    is_contact_page,
-    is_place_page,
     place_name,
 )
 from netcrawl.extraction.text.visible import Line, is_boilerplate, visible_lines
@@ -158,8 +157,7 @@ def extract_text_places(page: Any, url: str | None = None) -> ExtractionResult:
     Returns at most one place (``source_format="text"``).
     """
     root, page_url = load_html(page, url)
-    contact_page = is_contact_page(root, page_url)
-    place_page = contact_page or is_place_page(root, page_url)
+    contact_page, place_page = contact_and_place_page(root, page_url)
     if is_article(root) and not place_page:
         return ExtractionResult()
     if not place_page and not _may_hold_postcode(root):

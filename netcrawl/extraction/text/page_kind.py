@@ -113,17 +113,13 @@ def _self_descriptions(root: etree._Element, url: str | None) -> list[str]:
     return [text for text in (path, *title_parts(root)[:1], heading(root) or "") if text]
 
 
-def is_contact_page(root: etree._Element, url: str | None) -> bool:
-    """Whether URL path, title or heading say this is the site's contact page."""
-    return any(CONTACT_WORDS.search(f" {text} ") for text in _self_descriptions(root, url))
-
-
-def is_place_page(root: etree._Element, url: str | None) -> bool:
-    """Whether URL path, title or heading say this is a contact, store or location page."""
-    return any(
-        CONTACT_WORDS.search(f" {text} ") or PLACE_PAGE_WORDS.search(f" {text} ")
-        for text in _self_descriptions(root, url)
-    )
+def contact_and_place_page(root: etree._Element, url: str | None) -> tuple[bool, bool]:
+    """Whether URL path, title or heading say this is the site's contact page, and
+    whether they say it is a contact, store or location page (title and heading are
+    looked up once: this runs on every page without markup)."""
+    texts = [f" {text} " for text in _self_descriptions(root, url)]
+    contact = any(CONTACT_WORDS.search(text) for text in texts)
+    return contact, contact or any(PLACE_PAGE_WORDS.search(text) for text in texts)
 
 
 def place_name(root: etree._Element) -> str | None:
