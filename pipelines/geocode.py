@@ -17,13 +17,13 @@ recorded in ``extras["geocode_error"]``, and the item still goes on.
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer, threads
 
+from netcrawl.extraction.values import valid_coordinates
 from netcrawl.geocoding.service import GeocodeFailure, GeocodingService, GeoResult
 from netcrawl.normalisation.country import to_alpha2
 
@@ -41,11 +41,7 @@ def _valid_coordinates(adapter: ItemAdapter) -> tuple[float, float] | None:
         lat, lon = float(adapter.get("lat")), float(adapter.get("lon"))
     except (TypeError, ValueError):
         return None
-    if math.isnan(lat) or math.isnan(lon) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None
-    if lat == 0 and lon == 0:
-        return None
-    return lat, lon
+    return (lat, lon) if valid_coordinates(lat, lon) else None
 
 
 def forward_query(adapter: ItemAdapter) -> str | dict | None:

@@ -30,7 +30,7 @@ class OpeningHoursPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        extras = dict(adapter.get("extras") or {})
+        extras = adapter.get("extras") or {}
         specification = extras.get("openingHoursSpecification")
         strings = extras.get("openingHours")
         text = extras.get("opening_hours_text")
@@ -49,7 +49,6 @@ class OpeningHoursPipeline:
             return item
         if published:
             adapter.pop("opening_hours", None)
-            extras["opening_hours_unparsed"] = published
-            adapter["extras"] = extras
+            adapter["extras"] = {**extras, "opening_hours_unparsed": published}
         self.stats.inc_value("netcrawl/opening_hours/unparsed")
         return item

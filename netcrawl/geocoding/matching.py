@@ -26,6 +26,7 @@ from netcrawl.geocoding.gazetteer import Gazetteer, PlaceRecord, hint_matches_pl
 from netcrawl.geocoding.normalise import display_postcode, name_key, postcode_key, street_key
 from netcrawl.geocoding.parsing import AddressQuery
 from netcrawl.geodesy import haversine_m
+from netcrawl.normalisation.country import to_alpha2
 
 PRECISIONS = ("rooftop", "interpolated", "street", "postcode", "city", "region", "country")
 #: A street this far from the town the query names is another town's street.
@@ -444,8 +445,6 @@ class AddressMatcher:
                 cc, admin1, lat, lon = region
                 return [Match(lat, lon, "region", {"state": admin1, "country_code": cc})]
         countries = [query.country] if query.country else []
-        from netcrawl.normalisation.country import to_alpha2
-
         countries += [c for c in (to_alpha2(h) for h in candidates) if c]
         for cc in countries:
             row = self.gazetteer.country(cc)

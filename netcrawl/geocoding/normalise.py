@@ -18,6 +18,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from netcrawl.normalisation.address import format_postcode
+
 # Letters that NFKD does not decompose into ASCII + combining marks.
 _SPECIAL_LETTERS = str.maketrans(
     {
@@ -244,9 +246,9 @@ def postcode_key(text: str) -> str:
 
 
 def display_postcode(key: str, country: str | None) -> str:
-    """Postcode as written locally: "1012JS" -> "1012 JS" (NL), "SW1A1AA" -> "SW1A 1AA"."""
-    if country == "NL" and len(key) == 6 and key[:4].isdigit():
-        return f"{key[:4]} {key[4:]}"
-    if country in ("GB", "CA") and len(key) > 4:
-        return f"{key[:-3]} {key[-3:]}"
-    return key
+    """Postcode as written locally: "1012JS" -> "1012 JS" (NL), "SW1A1AA" -> "SW1A 1AA".
+
+    The same formatting the address pipeline gives published postcodes, so a
+    geocoded postcode and a published one compare equal.
+    """
+    return format_postcode(key, country) or key

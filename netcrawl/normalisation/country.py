@@ -28,6 +28,9 @@ from urllib.parse import urlsplit
 import phonenumbers
 import pycountry
 
+from netcrawl.extraction.values import valid_coordinates
+from netcrawl.normalisation.phone import clean_phone
+
 # Colloquial forms that are neither ISO codes nor names in the ISO catalogues.
 # Keys are in the folded form produced by :func:`_fold`.
 _ALIASES = {
@@ -182,12 +185,7 @@ def country_from_phone(raw: str | None) -> str | None:
     """The region of an international number ("+49 30 ...", "0049 30 ..."), else None."""
     if not raw:
         return None
-    text = str(raw).strip()
-    if text.lower().startswith("tel:"):
-        text = text[4:]
-    text = text.strip()
-    if text.startswith("00"):
-        text = "+" + text[2:]
+    text = clean_phone(str(raw))
     if not text.startswith("+"):
         return None
     try:
@@ -228,9 +226,7 @@ def country_from_coordinates(lat: object, lon: object) -> str | None:
         latitude, longitude = float(lat), float(lon)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        return None
-    if latitude == 0 and longitude == 0:
+    if not valid_coordinates(latitude, longitude):
         return None
     try:
         from netcrawl.geocoding import reverse_country

@@ -37,7 +37,8 @@ class PhoneResult:
         return self.valid[0] if self.valid else None
 
 
-def _clean(raw: str) -> str:
+def clean_phone(raw: str) -> str:
+    """The number part of a raw string: labels and "tel:" removed, "00" made "+"."""
     text = " ".join(str(raw).split())
     if text.lower().startswith("tel:"):
         text = text[4:]
@@ -67,7 +68,7 @@ def _numbers_in(text: str, region: str | None) -> list[phonenumbers.PhoneNumber]
         return [whole]
     parts = [part for part in _SEPARATORS.split(text) if part and re.search(r"\d", part)]
     if len(parts) > 1:
-        found = [_parse_one(_clean(part), region) for part in parts]
+        found = [_parse_one(clean_phone(part), region) for part in parts]
         if all(number is not None for number in found):
             return [number for number in found if number is not None]
     matcher_region = region or "ZZ"
@@ -90,7 +91,7 @@ def normalise_phones(raw_phones: Iterable[str], country: str | None) -> PhoneRes
     for raw in raw_phones:
         if raw is None or not str(raw).strip():
             continue
-        text = _clean(str(raw))
+        text = clean_phone(str(raw))
         if not re.search(r"\d", text):
             result.invalid.append(str(raw).strip())
             continue
