@@ -194,6 +194,14 @@ def bench_import(db: Path, workdir: Path, rows: int, rng: random.Random) -> None
     target.unlink()
 
 
+def share_within(answers: list, truth: list[tuple[float, float]], metres: float) -> float:
+    """Share of answers (``None`` when not found) within ``metres`` of the true (lat, lon)."""
+    return float(np.mean([
+        a is not None and haversine_m(a.latitude, a.longitude, lat, lon) <= metres
+        for a, (lat, lon) in zip(answers, truth, strict=True)
+    ]))  # fmt: skip
+
+
 def bench_forward(db: Path, workdir: Path, rng: random.Random) -> None:
     register = generate(houses_per_street=400, withheld_share=0.05)
     source = register.write_openaddresses(workdir / "synthetic.csv")
@@ -207,10 +215,7 @@ def bench_forward(db: Path, workdir: Path, rng: random.Random) -> None:
     answers = [geocoder.geocode(q) for q, _ in queries]
     elapsed = time.perf_counter() - started
     report("forward addresses", f"{len(queries) / elapsed:,.0f} addr/s", "goal >= 2,000")
-    within = np.mean([
-        a is not None and haversine_m(a.latitude, a.longitude, p.lat, p.lon) <= 25
-        for a, (_, p) in zip(answers, queries, strict=True)
-    ])  # fmt: skip
+    within = share_within(answers, [(p.lat, p.lon) for _, p in queries], 25)
     report(
         "addresses as people write them, within 25 m",
         f"{within:.2%}",
@@ -218,10 +223,7 @@ def bench_forward(db: Path, workdir: Path, rng: random.Random) -> None:
     )
     withheld = list(written_queries(register.withheld))
     answers = [geocoder.geocode(q) for q, _ in withheld]
-    within = np.mean([
-        a is not None and haversine_m(a.latitude, a.longitude, p.lat, p.lon) <= 100
-        for a, (_, p) in zip(answers, withheld, strict=True)
-    ])  # fmt: skip
+    within = share_within(answers, [(p.lat, p.lon) for _, p in withheld], 100)
     report(
         "withheld numbers (interpolated), within 100 m",
         f"{within:.2%}",
@@ -234,10 +236,7 @@ def bench_forward(db: Path, workdir: Path, rng: random.Random) -> None:
     started = time.perf_counter()
     answers = [gazetteer.geocode(f"{p[1]}, {p[2]}, {p[3]}") for p in places]
     elapsed = time.perf_counter() - started
-    within = np.mean([
-        a is not None and haversine_m(a.latitude, a.longitude, p[4], p[5]) <= 10_000
-        for a, p in zip(answers, places, strict=True)
-    ])  # fmt: skip
+    within = share_within(answers, [(p[4], p[5]) for p in places], 10_000)
     report(
         "'town, region, country' within 10 km",
         f"{within:.2%}",

@@ -17,24 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import sys
-import time
 import warnings
-from pathlib import Path
 
 import extruct
+from bench_extraction import best_of, collect_pages
 from lxml import etree
 from scrapy.http import HtmlResponse
 
 from netcrawl.extraction.api import extract_api_places
 from netcrawl.extraction.text import extract_text_places
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(
-    os.environ.get("NETCRAWL_SHARED_FIXTURES", PROJECT_ROOT.parent / "shared" / "fixtures")
-)
-SAMPLE_SITE = PROJECT_ROOT / "data" / "sample-site"
 STORES = 5000
 
 
@@ -70,25 +62,9 @@ def locator_kml(count: int) -> bytes:
             f"<Document>{marks}</Document></kml>").encode()
 
 
-def collect_pages() -> list[HtmlResponse]:
-    pages = []
-    for folder in (FIXTURES / "extruct-samples", FIXTURES / "microformats-tests", SAMPLE_SITE):
-        if not folder.is_dir():
-            print(f"skipping {folder}: not present", file=sys.stderr)
-            continue
-        for path in sorted(folder.rglob("*.html")):
-            url = "http://127.0.0.1:8000/" + path.relative_to(folder).as_posix()
-            pages.append(HtmlResponse(url, body=path.read_bytes(), encoding="utf-8"))
-    return pages
-
-
-def best_of(rounds: int, run) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return best
+def fixture_responses() -> list[HtmlResponse]:
+    """The extraction benchmark's pages, parsed as the spider receives them."""
+    return [HtmlResponse(url, body=body, encoding="utf-8") for url, body in collect_pages()]
 
 
 def main() -> None:
@@ -111,7 +87,7 @@ def main() -> None:
     floor = best_of(rounds, lambda: etree.fromstring(kml))
     rows.append((f"KML, {STORES} placemarks", "lxml parse", ours, floor, STORES))
 
-    pages = collect_pages()
+    pages = fixture_responses()
     for page in pages:  # Scrapy parses each page once (for links); do it before timing
         page.selector  # noqa: B018
     ours = best_of(rounds, lambda: [extract_text_places(page) for page in pages])

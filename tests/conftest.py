@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,13 @@ def serve_dir():
     yield start
     for server in servers:
         server.stop()
+
+
+def free_loopback_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listened on a moment ago (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def run_scrapy(

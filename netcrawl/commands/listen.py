@@ -51,6 +51,7 @@ class Command(ScrapyCommand):
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1 or not args[0].isdigit() or int(args[0]) > 65535:
             raise UsageError("give one PORT between 0 and 65535")
+        port = int(args[0])
         if opts.max_connections < 1:
             raise UsageError("--max-connections must be at least 1", print_help=False)
         if opts.count is not None and opts.count < 1:
@@ -61,13 +62,13 @@ class Command(ScrapyCommand):
         assert self.settings is not None
         configure_logging(self.settings)
         listener = ConnectionListener(
-            opts.bind, int(args[0]), echo=opts.echo, max_connections=opts.max_connections,
+            opts.bind, port, echo=opts.echo, max_connections=opts.max_connections,
             idle_timeout=opts.idle_timeout, count=opts.count, on_report=_print_report,
         )
         try:
             listener.start()
         except OSError as error:
-            report_listen_failure(opts.bind, int(args[0]), error)
+            report_listen_failure(opts.bind, port, error)
             self.exitcode = 1
             return
         if remote:

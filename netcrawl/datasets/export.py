@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -354,7 +355,7 @@ def write_frames(
         writer = _WRITERS[format_name](file, fixed)
         writer.start()
         if first is not None:
-            for chunk in _chain(first, iterator):
+            for chunk in itertools.chain((first,), iterator):
                 batch = to_record_batch(chunk, fixed)
                 writer.write(batch)
                 rows += batch.num_rows
@@ -364,8 +365,3 @@ def write_frames(
         atomic.discard()
         raise
     return rows
-
-
-def _chain(first: Chunk, rest: Iterable[Chunk]) -> Iterable[Chunk]:
-    yield first
-    yield from rest

@@ -51,11 +51,10 @@ class PlaceCsvItemExporter(FastFieldsMixin, CsvItemExporter):
     strings_are_final = True
 
     def export_value(self, name: str, value: Any) -> Any:
-        if value is None:
-            return ""
         # FastFieldsMixin.serialize_field comes first in the MRO, so lists are
         # JSON text here, not CsvItemExporter's comma-joined strings.
-        return value if type(value) is str else cell_text(value)
+        text = cell_text(value)
+        return "" if text is None else text
 
     def export_item(self, item: Any) -> None:
         if self._headers_not_written:  # export_item() without start_exporting()

@@ -127,7 +127,7 @@ class ParquetItemExporter(FastFieldsMixin, BaseItemExporter):
     def export_value(self, name: str, value: Any) -> Any:
         if name in self._float_columns:
             return _as_float(value)
-        return value if type(value) is str else cell_text(value)
+        return cell_text(value)
 
     def _flush(self) -> None:
         if not self._rows:

@@ -75,3 +75,14 @@ def render(url: str, *extra: str, profile: Path) -> subprocess.CompletedProcess:
         [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, url],
         capture_output=True, text=True, timeout=120,
     )
+
+
+def screenshot(
+    url: str, name: str, *, height: int, profile: Path
+) -> tuple[subprocess.CompletedProcess, Path]:
+    """Render ``url`` into ``test-artifacts/name`` (an older file is removed first)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / name
+    shot.unlink(missing_ok=True)
+    result = render(url, f"--screenshot={shot}", f"--window-size=1100,{height}", profile=profile)
+    return result, shot

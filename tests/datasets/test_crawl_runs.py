@@ -20,7 +20,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 from conftest import run_scrapy
-from datasets_site import ARTIFACTS, build_site, render, scrapy_popen
+from datasets_site import build_site, render, scrapy_popen, screenshot
 
 V1 = {
     "alpha": ("Alpha Books", "1 Rue Mercière", "Lyon", "69002", "FR", 45.7620, 4.8320),
@@ -122,11 +122,8 @@ def test_report_in_chromium_shows_one_marker_per_place(two_crawls, tmp_path):
     assert len(markers) == len(V2)
     assert sorted(m.findtext("title").split(" · ")[0] for m in markers) == sorted(
         store[0] for store in V2.values())
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "datasets-report-crawl.png"
-    shot.unlink(missing_ok=True)
-    result = render(report.as_uri(), f"--screenshot={shot}", "--window-size=1100,1800",
-                    profile=tmp_path / "profile")
+    result, shot = screenshot(report.as_uri(), "datasets-report-crawl.png", height=1800,
+                              profile=tmp_path / "profile")
     assert result.returncode == 0 and shot.stat().st_size > 10_000
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import lxml.html
 import pytest
-from datasets_site import ARTIFACTS, render
+from datasets_site import render, screenshot
 
 from netcrawl.datasets.report import build_report, write_report
 from netcrawl.datasets.runs import RunStore, write_json_atomic
@@ -109,9 +109,6 @@ def test_chromium_renders_one_marker_per_place(runs, tmp_path):
     assert dom.returncode == 0, dom.stderr[-2000:]
     rendered = lxml.html.fromstring(dom.stdout)
     assert len(rendered.xpath("//*[contains(@class, 'place-marker')]")) == 3
-    ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "datasets-report-library.png"
-    shot.unlink(missing_ok=True)
-    result = render(path.as_uri(), f"--screenshot={shot}", "--window-size=1100,1600",
-                    profile=tmp_path / "profile")
+    result, shot = screenshot(path.as_uri(), "datasets-report-library.png", height=1600,
+                              profile=tmp_path / "profile")
     assert result.returncode == 0 and shot.stat().st_size > 10_000

@@ -13,7 +13,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from conftest import free_loopback_port
 
 #: Variables that would make a crawl import or configure something else than the egg.
 _ISOLATING_UNSET = (
@@ -50,12 +51,6 @@ finished_to_keep = 20
 def _process_gone() -> contextlib.suppress:
     """Signals to a group that has already exited are not an error."""
     return contextlib.suppress(ProcessLookupError, PermissionError)
-
-
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ScrapydError(RuntimeError):

@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from conftest import free_loopback_port
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server")
@@ -34,19 +34,13 @@ FAN_OUT = 20
 HEAD_OFFICE = {"name": "Loopback Bakeries Head Office", "street": "1 Crawl Street"}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class RedisServer:
     """A throw-away redis-server process on loopback."""
 
     def __init__(self, directory: Path) -> None:
         if REDIS_SERVER is None:
             pytest.skip(SKIP_REASON)
-        self.port = free_port()
+        self.port = free_loopback_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_scrapy
+from conftest import free_loopback_port, run_scrapy
 from long_running import RunningCommand
 from tls_server import running_tls_server
 
@@ -19,19 +19,12 @@ from netcrawl.network.targets import parse_target
 from netcrawl.serving import StaticFileServer
 
 
-def closed_port() -> int:
-    """A port nothing listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def json_reports(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines() if line.strip()]
 
 
 def test_probe_json_reports_open_and_closed_ports() -> None:
-    closed = closed_port()
+    closed = free_loopback_port()
     with ConnectionListener("127.0.0.1", 0) as listener:
         result = run_scrapy("probe", f"127.0.0.1:{listener.port}", f"127.0.0.1:{closed}",
                             "--json", "--timeout", "3")
